@@ -1,0 +1,1 @@
+"""Compile pypedream pipelines into Apache Airflow DAG files, and run those files in Airflow."""

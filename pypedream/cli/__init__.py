@@ -1,0 +1,1 @@
+"""The `pypedream` command line."""

@@ -1,0 +1,101 @@
+"""Every error pypedream raises, with builtin bases so callers can catch broadly.
+
+    PypedreamError (Exception)
+    ├── PipelineDefinitionError (ValueError)   the pipeline is wrong; nothing ran
+    ├── ParameterError (ValueError)            run parameters are wrong; nothing ran
+    ├── InputBindingError (LookupError)        a stage input could not be resolved at run time
+    ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
+    ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
+    └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
+
+`SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
+(its downstream stages are skipped too, as Airflow's AirflowSkipException does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pypedream.result import RunResult
+
+__all__ = [
+    "InputBindingError",
+    "OutputMappingError",
+    "ParameterError",
+    "PipelineDefinitionError",
+    "PipelineFailed",
+    "PypedreamError",
+    "SkipStage",
+    "VariableConflictError",
+]
+
+
+class PypedreamError(Exception):
+    """Base class of pypedream's errors."""
+
+
+def _listing(headline: str, problems: Sequence[str]) -> str:
+    if len(problems) == 1:
+        return f"{headline}: {problems[0]}"
+    lines = "\n".join(f"  - {problem}" for problem in problems)
+    return f"{headline}:\n{lines}"
+
+
+class PipelineDefinitionError(PypedreamError, ValueError):
+    """The pipeline definition has problems; all of them are listed, and nothing was run."""
+
+    def __init__(self, pipeline: str, problems: Sequence[str]) -> None:
+        self.pipeline = pipeline
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            _listing(f"{count} {noun} in pipeline {pipeline!r} (nothing was run)", self.problems)
+        )
+
+
+class ParameterError(PypedreamError, ValueError):
+    """Run parameters are unknown, missing or of the wrong type; nothing was run."""
+
+    def __init__(self, pipeline: str, problems: Sequence[str]) -> None:
+        self.pipeline = pipeline
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        noun = "parameter problem" if count == 1 else "parameter problems"
+        super().__init__(
+            _listing(f"{count} {noun} in pipeline {pipeline!r} (nothing was run)", self.problems)
+        )
+
+
+class InputBindingError(PypedreamError, LookupError):
+    """A stage input could not be resolved when the stage ran."""
+
+
+class OutputMappingError(PypedreamError, ValueError):
+    """An output mapper rejected the value a stage returned."""
+
+
+class VariableConflictError(PypedreamError, RuntimeError):
+    """Two stages that do not depend on each other wrote the same variable."""
+
+
+class PipelineFailed(PypedreamError, RuntimeError):
+    """A run finished with failed stages. `result` holds every stage's outcome."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        failed = result.failed
+        names = ", ".join(repr(key) for key in failed)
+        first = result.stages[failed[0]].error if failed else None
+        detail = f": {type(first).__name__}: {first}" if first is not None else ""
+        noun = "stage" if len(failed) == 1 else "stages"
+        super().__init__(
+            f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} failed "
+            f"({names}){detail}"
+        )
+
+
+class SkipStage(Exception):
+    """Raise inside a stage to mark it skipped; its downstream stages are skipped too."""

@@ -1,0 +1,1 @@
+"""Example pipelines shipped with pypedream (importable, runnable with `pypedream run`)."""

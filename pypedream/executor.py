@@ -1,0 +1,345 @@
+"""The native executor: run a validated pipeline in-process, in order or on a thread pool.
+
+Failure semantics follow Airflow: a failed stage makes its downstream `upstream_failed`,
+independent branches still run; a skipped stage skips its downstream.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import heapq
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pypedream import ctx
+from pypedream.errors import PipelineFailed, VariableConflictError
+from pypedream.result import RunResult, StageResult, StageStatus
+from pypedream.stage_execution import execute_stage
+from pypedream.variables import DELETED
+
+if TYPE_CHECKING:
+    from pypedream.graph import StageGraph
+    from pypedream.parameters import Parameters
+    from pypedream.pipeline import Pipeline
+
+__all__ = ["AncestorOutputs", "RunObserver", "new_run_id", "run_pipeline"]
+
+
+class RunObserver(Protocol):
+    """Receives progress while a run goes (the CLI's live display is one)."""
+
+    def stage_started(self, key: str) -> None: ...
+
+    def stage_finished(self, result: StageResult) -> None: ...
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """A sortable, file-name-safe run id such as `20261125T141600Z-3f9a1c`."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class AncestorOutputs(Mapping[str, Mapping[str, Any]]):
+    """`ctx.STAGES` for one stage: the outputs of its ancestors, and nothing else."""
+
+    __slots__ = ("_graph", "_key", "_mask", "_outputs")
+
+    def __init__(self, graph: StageGraph, key: str, outputs: Mapping[str, Mapping[str, Any]]):
+        self._graph = graph
+        self._key = key
+        self._mask = graph.ancestor_masks[graph.index[key]]
+        self._outputs = outputs
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        index = self._graph.index.get(name)
+        if index is None:
+            raise KeyError(f"no stage named {name!r}")
+        if not self._mask >> index & 1:
+            raise KeyError(
+                f"stage {name!r} is not upstream of {self._key!r}; "
+                f"add it to after=[...] or read it with dependency()"
+            )
+        try:
+            return self._outputs[name]
+        except KeyError:
+            raise KeyError(f"stage {name!r} has no outputs (it did not succeed)") from None
+
+    def __contains__(self, name: object) -> bool:
+        index = self._graph.index.get(name)  # type: ignore[call-overload]
+        return index is not None and bool(self._mask >> index & 1) and name in self._outputs
+
+    def __iter__(self) -> Iterator[str]:
+        mask = self._mask
+        for index, name in enumerate(self._graph.order):
+            if mask >> index & 1 and name in self._outputs:
+                yield name
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Run:
+    """State of one native run. Only the scheduling thread mutates it."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        graph: StageGraph,
+        parameters: Parameters,
+        run_info: ctx.RunInfo,
+        log: Any,
+        observer: RunObserver | None,
+        fail_fast: bool,
+    ) -> None:
+        self.pipeline = pipeline
+        self.graph = graph
+        self.log = log
+        self.observer = observer
+        self.fail_fast = fail_fast
+        self.stopped = False
+        self.results: dict[str, StageResult] = {}
+        self.outputs: dict[str, Mapping[str, Any]] = {}
+        self.defaults: Mapping[str, Any] = dict(pipeline.variables)
+        self.writers: list[str] = []  # stages that wrote variables, in completion order
+        self.clock = time.perf_counter()
+        self.context = contextvars.copy_context()
+        self.context.run(self._enter, pipeline, parameters, run_info, log)
+
+    @staticmethod
+    def _enter(pipeline: Pipeline, parameters: Parameters, run_info: ctx.RunInfo, log: Any) -> None:
+        ctx.PIPELINE.set(pipeline)
+        ctx.PARAMETERS.set(parameters)
+        ctx.RUN.set(run_info)
+        if log is None:
+            from pypedream.log_setup import null_logger
+
+            ctx.LOG.set(null_logger())
+        else:
+            ctx.LOG.set(log)
+
+    # -- deciding -------------------------------------------------------------------------
+    def blocked(self, key: str) -> StageResult | None:
+        """The result for a stage that must not run (upstream failed/skipped, or stopped)."""
+        skipped_by = None
+        for up in self.graph.upstream[key]:
+            status = self.results[up].status
+            if status is StageStatus.FAILED or status is StageStatus.UPSTREAM_FAILED:
+                return StageResult(
+                    key, StageStatus.UPSTREAM_FAILED, reason=f"upstream {up!r} {status}"
+                )
+            if status is StageStatus.SKIPPED and skipped_by is None:
+                skipped_by = up
+        if skipped_by is not None:
+            return StageResult(key, StageStatus.SKIPPED, reason=f"upstream {skipped_by!r} skipped")
+        if self.stopped:
+            return StageResult(
+                key, StageStatus.SKIPPED, reason="not started: fail_fast stopped the run"
+            )
+        return None
+
+    def variables_base(self, key: str) -> Mapping[str, Any]:
+        """Defaults plus the writes of `key`'s ancestors, applied in topological order."""
+        if not self.writers:
+            return self.defaults
+        graph = self.graph
+        mask = graph.ancestor_masks[graph.index[key]]
+        merged = dict(self.defaults)
+        for writer in sorted(self.writers, key=graph.index.__getitem__):
+            if mask >> graph.index[writer] & 1:
+                for name, value in self.results[writer].variable_writes.items():
+                    if value is DELETED:
+                        merged.pop(name, None)
+                    else:
+                        merged[name] = value
+        return merged
+
+    # -- running --------------------------------------------------------------------------
+    def execute(self, key: str) -> StageResult:
+        """Run in a fresh copy of the run's context."""
+        stage = self.graph.stages[key]
+        ctx.STAGE.set(stage)
+        ctx.STAGE_KEY.set(key)
+        ctx.STAGES.set(AncestorOutputs(self.graph, key, self.outputs))
+        return execute_stage(
+            key,
+            stage,
+            log=self.log,
+            variables_base=self.variables_base(key),
+            started=time.perf_counter() - self.clock,
+        )
+
+    def record(self, result: StageResult) -> None:
+        key = result.key
+        if result.variable_writes:
+            result = self._check_conflicts(result)
+        self.results[key] = result
+        status = result.status
+        if status is StageStatus.SUCCEEDED:
+            self.outputs[key] = result.outputs
+            if result.variable_writes:
+                self.writers.append(key)
+        elif status is StageStatus.FAILED:
+            if self.fail_fast:
+                self.stopped = True
+        elif self.log is not None and result.reason and result.attempts == 0:
+            event = (
+                "stage_upstream_failed"
+                if status is StageStatus.UPSTREAM_FAILED
+                else "stage_skipped"
+            )
+            self.log.bind(stage=key).warning(event, reason=result.reason)
+        if self.observer is not None:
+            self.observer.stage_finished(result)
+
+    def _check_conflicts(self, result: StageResult) -> StageResult:
+        graph = self.graph
+        key = result.key
+        for writer in self.writers:
+            shared = set(self.results[writer].variable_writes) & set(result.variable_writes)
+            if shared and not graph.is_ancestor(writer, key) and not graph.is_ancestor(key, writer):
+                names = ", ".join(repr(name) for name in sorted(shared))
+                problem = VariableConflictError(
+                    f"stages {writer!r} and {key!r} both write variable(s) {names} but neither "
+                    f"depends on the other; order them with after=[...] or use distinct names"
+                )
+                if self.log is not None:
+                    self.log.bind(stage=key).error("stage_failed", error=str(problem))
+                return StageResult(
+                    key,
+                    StageStatus.FAILED,
+                    error=problem,
+                    attempts=result.attempts,
+                    duration=result.duration,
+                    started=result.started,
+                )
+        return result
+
+    def start(self, key: str) -> None:
+        if self.observer is not None:
+            self.observer.stage_started(key)
+
+    def run_sequentially(self) -> None:
+        context = self.context
+        for key in self.graph.order:
+            stopped = self.blocked(key)
+            if stopped is not None:
+                self.record(stopped)
+                continue
+            self.start(key)
+            self.record(context.copy().run(self.execute, key))
+
+    def run_threaded(self, max_workers: int) -> None:
+        graph = self.graph
+        waiting = {key: len(graph.upstream[key]) for key in graph.order}
+        ready = [graph.index[key] for key, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        running: dict[Future[StageResult], str] = {}
+
+        def settle(result: StageResult) -> None:
+            self.record(result)
+            for child in graph.downstream[result.key]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    heapq.heappush(ready, graph.index[child])
+
+        pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pypedream")
+        try:
+            while ready or running:
+                while ready and len(running) < max_workers:
+                    key = graph.order[heapq.heappop(ready)]
+                    stopped = self.blocked(key)
+                    if stopped is not None:
+                        settle(stopped)
+                        continue
+                    self.start(key)
+                    running[pool.submit(self.context.copy().run, self.execute, key)] = key
+                if not running:
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: graph.index[running[f]]):
+                    running.pop(future)
+                    settle(future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    def final_variables(self) -> dict[str, Any]:
+        merged = dict(self.defaults)
+        for writer in sorted(self.writers, key=self.graph.index.__getitem__):
+            for name, value in self.results[writer].variable_writes.items():
+                if value is DELETED:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = value
+        return merged
+
+
+def run_pipeline(
+    pipeline: Pipeline,
+    overrides: Mapping[str, Any],
+    *,
+    max_workers: int | None = None,
+    fail_fast: bool = False,
+    raise_on_failure: bool = True,
+    run_id: str | None = None,
+    logical_date: dt.datetime | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Validate, resolve parameters, run every stage, and return (or raise) the result."""
+    graph = pipeline.graph
+    parameters = pipeline.parameters.resolve(overrides, pipeline.name)
+    if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
+        raise ValueError(f"max_workers must be a positive int or None, got {max_workers!r}")
+    started_at = dt.datetime.now(dt.timezone.utc)
+    run_id = run_id or new_run_id(started_at)
+    run_info = ctx.RunInfo(run_id, pipeline.name, logical_date or started_at)
+    run_log = None
+    log = None
+    if pipeline.log_settings is not None:
+        from pypedream.log_setup import create_run_log
+
+        run_log = create_run_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+        log = run_log.logger
+    run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast)
+    try:
+        if log is not None:
+            log.info(
+                "run_started",
+                stages=len(graph),
+                parameters=dict(parameters),
+                max_workers=max_workers or 1,
+            )
+        if max_workers is None or max_workers == 1:
+            run.run_sequentially()
+        else:
+            run.run_threaded(max_workers)
+        result = RunResult(
+            pipeline=pipeline.name,
+            run_id=run_id,
+            stages={key: run.results[key] for key in graph.order},
+            parameters=dict(parameters),
+            variables=run.final_variables(),
+            duration=time.perf_counter() - run.clock,
+            log_file=run_log.file_path if run_log else None,
+        )
+        if log is not None:
+            log.log(
+                20 if result.ok else 40,
+                "run_finished",
+                ok=result.ok,
+                duration_s=round(result.duration, 6),
+                counts=result.counts(),
+                failed=result.failed,
+            )
+    finally:
+        if run_log is not None:
+            run_log.close()
+    if raise_on_failure and not result.ok:
+        first = result.stages[result.failed[0]].error
+        raise PipelineFailed(result) from first
+    return result

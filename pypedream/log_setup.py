@@ -1,0 +1,275 @@
+"""Per-run loggers: pretty console output plus a JSON-lines file, built on structlog.
+
+structlog is imported only when a logger is built, so `import pypedream` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["LoggerSettings", "RunLog", "create_run_log", "default_logger", "null_logger"]
+
+_CONSOLE_KEYS_HIDDEN = ("pipeline", "run_id")  # the same on every line; kept in the file
+
+
+@dataclass(frozen=True)
+class LoggerSettings:
+    """How a pipeline logs its runs.
+
+    - `stream`: True for pretty console output on stderr, False for none, or a text stream.
+    - `file`: True for a new `<name>_<run_id>.jsonl` in `log_dir` per run, False for none, a
+      file name (in `log_dir`) or a path (appended to).
+    - `handlers`: stdlib handlers that receive every event instead of `stream` and `file`.
+    - `override_logger`: a structlog logger (or stdlib Logger) to use instead of all the above.
+    - `level` filters the file, `console_level` the console.
+    """
+
+    name: str | None = None
+    log_dir: str | os.PathLike[str] = "logs"
+    stream: bool | IO[str] = True
+    file: bool | str | os.PathLike[str] = True
+    handlers: Sequence[logging.Handler] | None = None
+    override_logger: Any = None
+    level: int | str = "DEBUG"
+    console_level: int | str = "INFO"
+
+    def file_path(self, pipeline: str, run_id: str) -> Path | None:
+        """Where this run's JSON lines go (None: no file)."""
+        if self.override_logger is not None or self.handlers is not None or not self.file:
+            return None
+        if self.file is True:
+            stem = _safe_file_stem(self.name or pipeline)
+            return Path(self.log_dir) / f"{stem}_{run_id}.jsonl"
+        if isinstance(self.file, str) and not os.path.isabs(self.file):
+            return Path(self.log_dir) / self.file
+        return Path(self.file)
+
+
+def _safe_file_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "pipeline"
+
+
+def _level_number(level: int | str) -> int:
+    if isinstance(level, int):
+        return level
+    number = logging.getLevelName(level.upper())
+    if not isinstance(number, int):
+        raise ValueError(f"unknown log level {level!r}; use DEBUG, INFO, WARNING, ERROR")
+    return number
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+class _FileSink:
+    def __init__(self, path: Path, level: int) -> None:
+        import structlog
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.level = level
+        self._file = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+        self._tracebacks = structlog.processors.dict_tracebacks
+
+    def emit(self, method: str, event: dict[str, Any], number: int) -> None:
+        if number < self.level:
+            return
+        if "exc_info" in event:
+            event = self._tracebacks(None, method, dict(event))
+        line = json.dumps(event, default=_json_default, ensure_ascii=False)
+        with self._lock:
+            self._file.write(line + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+class _ConsoleSink:
+    def __init__(self, stream: bool | IO[str], level: int) -> None:
+        self.stream = stream
+        self.level = level
+        self._renderer: Callable[..., str] | None = None
+        self._lock = threading.Lock()
+
+    def _target(self) -> IO[str]:
+        return sys.stderr if self.stream is True else self.stream  # type: ignore[return-value]
+
+    def emit(self, method: str, event: dict[str, Any], number: int) -> None:
+        if number < self.level:
+            return
+        target = self._target()
+        if self._renderer is None:
+            import structlog
+
+            colors = bool(getattr(target, "isatty", lambda: False)())
+            self._renderer = structlog.dev.ConsoleRenderer(colors=colors, sort_keys=False)
+        shown = {k: v for k, v in event.items() if k not in _CONSOLE_KEYS_HIDDEN}
+        stamp = shown.get("timestamp")
+        if isinstance(stamp, str) and len(stamp) >= 19:
+            shown["timestamp"] = stamp[11:19]
+        text = self._renderer(None, method, shown)
+        with self._lock:
+            from pypedream.console import write_console
+
+            write_console(target, text + "\n")
+
+    def close(self) -> None:
+        return None
+
+
+class _StdlibSink:
+    """Send every event, rendered as JSON, to a stdlib logger (extra={"pypedream": event})."""
+
+    def __init__(self, logger: logging.Logger, handlers: Sequence[logging.Handler] = ()) -> None:
+        self._logger = logger
+        self._handlers = list(handlers)
+        for handler in self._handlers:
+            logger.addHandler(handler)
+
+    def emit(self, method: str, event: dict[str, Any], number: int) -> None:
+        message = json.dumps(event, default=_json_default, ensure_ascii=False)
+        self._logger.log(number, message, extra={"pypedream": event})
+
+    def close(self) -> None:
+        for handler in self._handlers:
+            handler.flush()
+            self._logger.removeHandler(handler)
+
+
+def _handler_logger(name: str) -> logging.Logger:
+    logger = logging.getLogger(f"pypedream.run.{name}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    return logger
+
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+class _Fanout:
+    """The last processor: hand the event to every sink, then drop it."""
+
+    def __init__(self, sinks: Sequence[Any]) -> None:
+        self.sinks = list(sinks)
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> Any:
+        import structlog
+
+        number = _LEVELS.get(method, logging.INFO)
+        for sink in self.sinks:
+            sink.emit(method, event, number)
+        raise structlog.DropEvent
+
+
+def _build(sinks: Sequence[Any], min_level: int) -> Any:
+    import structlog
+
+    processors = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _Fanout(sinks),
+    ]
+    return structlog.wrap_logger(
+        None,
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(min_level),
+        context_class=dict,
+    )
+
+
+@dataclass
+class RunLog:
+    """The logger of one run and the resources to release when it ends."""
+
+    logger: Any
+    file_path: Path | None
+    sinks: Sequence[Any] = ()
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
+
+
+def create_run_log(settings: LoggerSettings, *, pipeline: str, run_id: str) -> RunLog:
+    """Build the logger for one run, bound to its pipeline and run_id."""
+    override = settings.override_logger
+    if override is not None:
+        if isinstance(override, logging.Logger):
+            sink = _StdlibSink(override)
+            logger = _build([sink], logging.DEBUG).bind(pipeline=pipeline, run_id=run_id)
+            return RunLog(logger, None, [sink])
+        return RunLog(override.bind(pipeline=pipeline, run_id=run_id), None)
+    sinks: list[Any] = []
+    levels: list[int] = []
+    if settings.handlers is not None:
+        sinks.append(_StdlibSink(_handler_logger(run_id), settings.handlers))
+        levels.append(logging.DEBUG)
+    else:
+        if settings.stream:
+            sinks.append(_ConsoleSink(settings.stream, _level_number(settings.console_level)))
+            levels.append(sinks[-1].level)
+        path = settings.file_path(pipeline, run_id)
+        if path is not None:
+            sinks.append(_FileSink(path, _level_number(settings.level)))
+            levels.append(sinks[-1].level)
+    if not sinks:
+        return RunLog(null_logger(), None)
+    logger = _build(sinks, min(levels)).bind(pipeline=pipeline, run_id=run_id)
+    file_path = next((s.path for s in sinks if isinstance(s, _FileSink)), None)
+    return RunLog(logger, file_path, sinks)
+
+
+_default: Any = None
+_null: Any = None
+
+
+def default_logger() -> Any:
+    """Console logger used outside a run (INFO and above, on stderr)."""
+    global _default
+    if _default is None:
+        _default = _build([_ConsoleSink(True, logging.INFO)], logging.INFO)
+    return _default
+
+
+def null_logger() -> Any:
+    """A logger that drops everything, cheaply (for `log_settings=None`)."""
+    global _null
+    if _null is None:
+        import structlog
+
+        _null = structlog.wrap_logger(
+            None,
+            processors=[],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL + 10),
+            context_class=dict,
+        )
+    return _null
