@@ -71,7 +71,7 @@ def find_cycle(upstream: Mapping[str, Sequence[str]]) -> list[str] | None:
         path.append(key)
         # Every stuck stage has a stuck upstream, so walking upstream never dead-ends.
         key = next(up for up in upstream[key] if up in stuck_set)
-    cycle = path[seen[key] :] + [key]
+    cycle = [*path[seen[key] :], key]
     cycle.reverse()
     return cycle
 

@@ -91,11 +91,11 @@ class SequentialOutputMapper:
             raise OutputMappingError(f"{self!r} needs a list or tuple, got {type(value).__name__}")
         keys = self.keys
         if len(value) == len(keys):
-            return dict(zip(keys, value))
+            return dict(zip(keys, value, strict=False))
         mode = _mode(self.behaviour)
         if mode is STRICT:
             raise OutputMappingError(f"{self!r} expected {len(keys)} values, got {len(value)}")
-        outputs = dict(zip(keys, value))
+        outputs = dict(zip(keys, value, strict=False))
         extra = value[len(keys) :]
         if mode is PRESERVE and len(extra):
             outputs[self.EXTRA_KEY] = extra

@@ -48,12 +48,11 @@ class Pipeline:
                 f"pipeline {name!r}: parameters must be Parameters.define(...), "
                 f"got {type(parameters).__name__}"
             )
-        if log_settings is not None and log_settings is not MISSING:
-            if not isinstance(log_settings, LoggerSettings):
-                raise TypeError(
-                    f"pipeline {name!r}: log_settings must be LoggerSettings or None, "
-                    f"got {type(log_settings).__name__}"
-                )
+        if log_settings not in (None, MISSING) and not isinstance(log_settings, LoggerSettings):
+            raise TypeError(
+                f"pipeline {name!r}: log_settings must be LoggerSettings or None, "
+                f"got {type(log_settings).__name__}"
+            )
         self._name = name
         self._parameters = parameters if parameters is not None else Parameters()
         self._stages: Mapping[str, Stage] = MappingProxyType(dict(stages or {}))

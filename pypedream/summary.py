@@ -23,7 +23,9 @@ def render_summary(result: RunResult) -> str:
         rows.append((key, stage.status.value, str(stage.attempts), f"{stage.duration:.3f}s", note))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4]
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False))
+        + "  "
+        + row[4]
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths) + "  ----")

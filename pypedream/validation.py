@@ -123,11 +123,11 @@ def _parameter_problems(key: str, stage: Stage, parameters: Parameters) -> list[
     found = []
     for item in stage.inputs:
         mapper = item.bind.mapper
-        if item.bind.source is PARAMETERS and isinstance(mapper, KeyedInputMapper):
-            if mapper.from_key not in parameters.specs:
-                found.append(
-                    f"stage {key!r} input {item.as_arg!r}: no parameter named "
-                    f"{mapper.from_key!r}{did_you_mean(mapper.from_key, parameters.specs)}; "
-                    "declare it in Parameters.define(...)"
-                )
+        reads_parameter = item.bind.source is PARAMETERS and isinstance(mapper, KeyedInputMapper)
+        if reads_parameter and mapper.from_key not in parameters.specs:
+            found.append(
+                f"stage {key!r} input {item.as_arg!r}: no parameter named "
+                f"{mapper.from_key!r}{did_you_mean(mapper.from_key, parameters.specs)}; "
+                "declare it in Parameters.define(...)"
+            )
     return found
