@@ -87,17 +87,28 @@ class InputBinding(Generic[S, V]):
             raise TypeError(f"callback() needs a callable, got {fn!r}")
         return cls(BindingKind.CALLBACK, fn, mapper, True, args, dict(kwargs))
 
-    def resolve(self) -> Any:
-        """Produce the value now."""
-        kind = self.kind
-        if kind is BindingKind.KNOWN:
-            raw = self.source
-        elif kind is BindingKind.DEFERRED:
-            raw = self.source.get() if self.get_first else self.source
-        else:
-            raw = self.source(*self.args, **self.kwargs)
-        mapper = self.mapper
-        return raw if mapper is None else mapper(raw)
+    resolve: Callable[[], V] = field(init=False, repr=False)
+    """Produce the value now (a closure built once, as this runs for every stage of a run)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resolve", _resolver(self))
+
+
+def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
+    source, mapper = binding.source, binding.mapper
+    if binding.kind is BindingKind.KNOWN:
+        if mapper is None:
+            return lambda: source
+        return lambda: mapper(source)
+    if binding.kind is BindingKind.DEFERRED:
+        if not binding.get_first:
+            return (lambda: source) if mapper is None else (lambda: mapper(source))
+        get = source.get
+        return get if mapper is None else (lambda: mapper(get()))
+    args, kwargs = binding.args, binding.kwargs
+    if mapper is None:
+        return lambda: source(*args, **kwargs)
+    return lambda: mapper(source(*args, **kwargs))
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,8 +179,10 @@ class DependencyInputMapper:
             outputs = stages[self.from_stage]
         except KeyError as missing:
             raise InputBindingError(missing.args[0] if missing.args else str(missing)) from None
-        if self.from_output in outputs:
+        try:
             return outputs[self.from_output]
+        except KeyError:
+            pass
         value = _fallback(self.default, self.required)
         if value is MISSING:
             produced = ", ".join(repr(key) for key in outputs) or "nothing"

@@ -101,6 +101,8 @@ class _Run:
         self.observer = observer
         self.fail_fast = fail_fast
         self.stopped = False
+        self.stages = dict(graph.stages)
+        self.troubled = False  # set once any stage did not succeed: only then check upstreams
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
         self.defaults: Mapping[str, Any] = dict(pipeline.variables)
@@ -124,6 +126,8 @@ class _Run:
     # -- deciding -------------------------------------------------------------------------
     def blocked(self, key: str) -> StageResult | None:
         """The result for a stage that must not run (upstream failed/skipped, or stopped)."""
+        if not self.troubled:
+            return None
         skipped_by = None
         for up in self.graph.upstream[key]:
             status = self.results[up].status
@@ -160,16 +164,12 @@ class _Run:
     # -- running --------------------------------------------------------------------------
     def execute(self, key: str) -> StageResult:
         """Run in a fresh copy of the run's context."""
-        stage = self.graph.stages[key]
+        stage = self.stages[key]
         ctx.STAGE.set(stage)
         ctx.STAGE_KEY.set(key)
         ctx.STAGES.set(AncestorOutputs(self.graph, key, self.outputs))
         return execute_stage(
-            key,
-            stage,
-            log=self.log,
-            variables_base=self.variables_base(key),
-            started=time.perf_counter() - self.clock,
+            key, stage, self.log, self.variables_base(key), time.perf_counter() - self.clock
         )
 
     def record(self, result: StageResult) -> None:
@@ -178,6 +178,8 @@ class _Run:
             result = self._check_conflicts(result)
         self.results[key] = result
         status = result.status
+        if status is not StageStatus.SUCCEEDED:
+            self.troubled = True
         if status is StageStatus.SUCCEEDED:
             self.outputs[key] = result.outputs
             if result.variable_writes:

@@ -249,7 +249,6 @@ def create_run_log(settings: LoggerSettings, *, pipeline: str, run_id: str) -> R
 
 
 _default: Any = None
-_null: Any = None
 
 
 def default_logger() -> Any:
@@ -260,16 +259,25 @@ def default_logger() -> Any:
     return _default
 
 
+class _NullLogger:
+    """Drops everything; `bind` returns itself. No structlog import needed."""
+
+    __slots__ = ()
+
+    def bind(self, **_: Any) -> _NullLogger:
+        return self
+
+    new = unbind = try_unbind = bind
+
+    def _drop(self, *_: Any, **__: Any) -> None:
+        return None
+
+    debug = info = warning = warn = error = exception = critical = fatal = msg = log = _drop
+
+
+_NULL = _NullLogger()
+
+
 def null_logger() -> Any:
     """A logger that drops everything, cheaply (for `log_settings=None`)."""
-    global _null
-    if _null is None:
-        import structlog
-
-        _null = structlog.wrap_logger(
-            None,
-            processors=[],
-            wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL + 10),
-            context_class=dict,
-        )
-    return _null
+    return _NULL

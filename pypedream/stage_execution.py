@@ -12,10 +12,10 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pypedream.binding import Input
+from pypedream.binding import DEFAULT_OUTPUT_KEY, Input
 from pypedream.ctx import LOG, VARIABLES
 from pypedream.errors import InputBindingError, OutputMappingError, SkipStage
-from pypedream.outputs import map_outputs
+from pypedream.outputs import default_output_mapper, map_outputs
 from pypedream.result import StageResult, StageStatus
 from pypedream.stage import Stage
 from pypedream.variables import Variables
@@ -63,13 +63,12 @@ def _map(key: str, stage: Stage, value: Any) -> dict[str, Any]:
 def execute_stage(
     key: str,
     stage: Stage,
-    *,
     log: Any,
     variables_base: Mapping[str, Any],
+    started: float = 0.0,
     first_attempt: int = 1,
     last_attempt: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    started: float = 0.0,
 ) -> StageResult:
     """Run attempts `first_attempt..last_attempt` (default: all of 1 + retries) until one works.
 
@@ -87,7 +86,7 @@ def execute_stage(
         if log is not None:
             attempt_log = log.bind(stage=key, attempt=attempt)
             LOG.set(attempt_log)
-        attempt_begin = _perf()
+            attempt_begin = _perf()
         try:
             kwargs, logged = resolve_inputs(key, stage.inputs)
             if attempt_log is not None:
@@ -96,7 +95,10 @@ def execute_stage(
                     LOG.set(attempt_log)
                 attempt_log.info("stage_started")
             value = stage.function(**kwargs)
-            outputs = _map(key, stage, value)
+            if stage.output_mapper is default_output_mapper:
+                outputs = {DEFAULT_OUTPUT_KEY: value}
+            else:
+                outputs = _map(key, stage, value)
         except SkipStage as skip:
             if attempt_log is not None:
                 attempt_log.info("stage_skipped", reason=str(skip) or "SkipStage raised")
@@ -109,13 +111,12 @@ def execute_stage(
                 reason=str(skip) or "SkipStage raised",
             )
         except Exception as problem:
-            took = _perf() - attempt_begin
             if attempt < last:
                 delay = stage.retry_delay_seconds
                 if attempt_log is not None:
                     attempt_log.warning(
                         "stage_retrying",
-                        duration_s=round(took, 6),
+                        duration_s=round(_perf() - attempt_begin, 6),
                         retry_in_s=delay,
                         error=f"{type(problem).__name__}: {problem}",
                         exc_info=problem,
@@ -127,7 +128,7 @@ def execute_stage(
             if attempt_log is not None:
                 attempt_log.error(
                     "stage_failed",
-                    duration_s=round(took, 6),
+                    duration_s=round(_perf() - attempt_begin, 6),
                     attempts=attempt,
                     error=f"{type(problem).__name__}: {problem}",
                     exc_info=problem,
@@ -152,8 +153,11 @@ def execute_stage(
             StageStatus.SUCCEEDED,
             value,
             outputs,
-            attempts=attempt - first_attempt + 1,
-            duration=_perf() - begin,
-            started=started,
-            variable_writes=variables.writes,
+            None,
+            None,
+            attempt - first_attempt + 1,
+            _perf() - begin,
+            started,
+            None,
+            variables.writes,
         )
