@@ -35,6 +35,8 @@ def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, An
     for item in inputs:
         try:
             value = item.bind.resolve()
+        except SkipStage:
+            raise
         except InputBindingError as problem:
             raise type(problem)(f"stage {key!r} input {item.as_arg!r}: {problem}") from problem
         except Exception as problem:
@@ -68,11 +70,12 @@ def execute_stage(
     started: float = 0.0,
     first_attempt: int = 1,
     last_attempt: int | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> StageResult:
     """Run attempts `first_attempt..last_attempt` (default: all of 1 + retries) until one works.
 
-    `log` is the run's logger (None: no logging). Never raises for a stage's own failure: the
+    `log` is the run's logger (None: no logging); `sleep` waits `retry_delay` between attempts
+    (default `time.sleep`, looked up when needed). Never raises for a stage's own failure: the
     returned StageResult says what happened.
     """
     total = stage.retries + 1
@@ -122,7 +125,7 @@ def execute_stage(
                         exc_info=problem,
                     )
                 if delay:
-                    sleep(delay)
+                    (sleep or time.sleep)(delay)
                 attempt += 1
                 continue
             if attempt_log is not None:
