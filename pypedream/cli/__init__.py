@@ -1,1 +1,10 @@
-"""The `pypedream` command line."""
+"""The `pypedream` command line.
+
+main.py        argument parsing and exit codes (the console-script entry point)
+commands.py    one plain function per command
+target.py      TARGET (`pkg.module:attr` or `path/to/file.py:attr`) -> Pipeline
+conversion.py  `-p NAME=VALUE` text -> typed parameter values
+progress.py    the live progress line shown on a terminal
+report.py      failed-stage details with short tracebacks
+errors.py      CliError and the exit codes
+"""

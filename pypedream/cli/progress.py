@@ -1,0 +1,128 @@
+"""The live progress line on a terminal: `[3/10 done, 2 running, 0 failed] running: a, b`.
+
+It is a RunObserver. While it is active it installs console hooks, so each log line the
+console sink writes first clears the progress line and then redraws it below the log line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, TYPE_CHECKING
+
+from pypedream.console import console_lock, set_console_hooks
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from pypedream.result import StageResult
+
+__all__ = ["LiveProgress", "render_progress", "wants_progress"]
+
+_CLEAR_LINE = "\r\x1b[K"
+_DEFAULT_WIDTH = 80
+
+
+def wants_progress(stream: IO[str]) -> bool:
+    """Draw progress only on an interactive terminal that understands cursor control."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def render_progress(
+    total: int, done: int, failed: int, running: list[str], width: int = _DEFAULT_WIDTH
+) -> str:
+    """One line, at most `width - 1` characters so the terminal never wraps it."""
+    line = f"[{done}/{total} done, {len(running)} running, {failed} failed]"
+    if running:
+        line += " running: " + ", ".join(running)
+    limit = max(width - 1, 10)
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line
+
+
+class LiveProgress:
+    """Counts stages as they start and finish and redraws the line in place on `stream`.
+
+    Use as a context manager around the run: entering installs the console hooks, leaving
+    erases the line and removes them (also when the run raises).
+    """
+
+    def __init__(self, total: int, stream: IO[str], width: int | None = None) -> None:
+        self.total = total
+        self.stream = stream
+        self.width = width
+        self.done = 0
+        self.failed = 0
+        self.running: dict[str, None] = {}  # insertion-ordered set
+        self._shown = False
+        self._active = False
+
+    # -- RunObserver ----------------------------------------------------------------------
+    def stage_started(self, key: str) -> None:
+        self.running[key] = None
+        self.draw()
+
+    def stage_finished(self, result: StageResult) -> None:
+        from pypedream.result import StageStatus
+
+        self.running.pop(result.key, None)
+        self.done += 1
+        if result.status is StageStatus.FAILED:
+            self.failed += 1
+        self.draw()
+
+    # -- drawing --------------------------------------------------------------------------
+    def text(self) -> str:
+        return render_progress(
+            self.total, self.done, self.failed, list(self.running), self._columns()
+        )
+
+    def draw(self) -> None:
+        """(Re)draw the line; a no-op unless the display is active."""
+        if not self._active:
+            return
+        with console_lock():
+            self.stream.write(_CLEAR_LINE + self.text())
+            self.stream.flush()
+            self._shown = True
+
+    def clear(self) -> None:
+        """Erase the line so that other output starts at column 0."""
+        with console_lock():
+            if self._shown:
+                self.stream.write(_CLEAR_LINE)
+                self.stream.flush()
+                self._shown = False
+
+    def __enter__(self) -> LiveProgress:
+        with console_lock():
+            self._active = True
+            set_console_hooks(self.clear, self.draw)
+            self.draw()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with console_lock():
+            set_console_hooks(None, None)
+            self.clear()
+            self._active = False
+
+    def _columns(self) -> int:
+        if self.width is not None:
+            return self.width
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = 0
+        if columns <= 0:  # unknown (e.g. a pseudo-terminal without a size)
+            try:
+                columns = int(os.environ.get("COLUMNS", ""))
+            except ValueError:
+                columns = _DEFAULT_WIDTH
+        return columns
