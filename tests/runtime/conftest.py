@@ -10,6 +10,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from pypedream import LoggerSettings
+from tests.resources.capture import CapturedLog
 from tests.resources.pipelines import Calls
 
 
@@ -25,26 +26,8 @@ def calls() -> Calls:
     return Calls()
 
 
-class CapturedLog:
-    """Settings that send a run's events to structlog's capture, and the captured events."""
-
-    def __init__(self, settings: object, entries: list[dict]) -> None:
-        self.settings = settings
-        self.entries = entries
-
-    def events(self, name: str, **fields: object) -> list[dict]:
-        """Captured events called `name` whose fields include `fields`."""
-        return [
-            entry
-            for entry in self.entries
-            if entry["event"] == name and all(entry.get(k) == v for k, v in fields.items())
-        ]
-
-    def names(self) -> list[str]:
-        return [entry["event"] for entry in self.entries]
-
-
 @pytest.fixture
 def captured() -> Iterator[CapturedLog]:
+    """Route a run's events to structlog's capture: pass `captured.settings` as log_settings."""
     with capture_logs() as entries:
         yield CapturedLog(LoggerSettings(override_logger=structlog.get_logger()), entries)
