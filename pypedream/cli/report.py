@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,11 @@ __all__ = ["MAX_TRACEBACK_LINES", "format_failures", "format_traceback"]
 
 MAX_TRACEBACK_LINES = 12
 
-_RUNTIME_DIRS = {Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent}
+_RUNTIME_DIRS = {  # pypedream.cli, pypedream (not pypedream.examples), importlib
+    Path(__file__).resolve().parent,
+    Path(__file__).resolve().parent.parent,
+    Path(importlib.__file__).resolve().parent,
+}
 
 
 def format_failures(result: RunResult) -> str:

@@ -1,0 +1,1 @@
+"""Importable pipelines the CLI tests run, as module targets and as file targets."""

@@ -1,0 +1,3 @@
+"""A module without any Pipeline."""
+
+VALUE = 1
