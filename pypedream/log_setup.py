@@ -77,14 +77,19 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
-class _FileSink:
-    def __init__(self, path: Path, level: int) -> None:
+class _JsonLinesSink:
+    """One JSON object a line, to a file (`path`) or to whatever `sys.stdout` is at write time."""
+
+    def __init__(self, path: Path | None, level: int) -> None:
         import structlog
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.level = level
-        self._file = path.open("a", encoding="utf-8")
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        else:
+            self._file = None
         self._lock = threading.Lock()
         self._tracebacks = structlog.processors.dict_tracebacks
 
@@ -94,13 +99,15 @@ class _FileSink:
         if "exc_info" in event:
             event = self._tracebacks(None, method, dict(event))
         line = json.dumps(event, default=_json_default, ensure_ascii=False)
+        target = self._file if self._file is not None else sys.stdout
         with self._lock:
-            self._file.write(line + "\n")
-            self._file.flush()
+            target.write(line + "\n")
+            target.flush()
 
     def close(self) -> None:
         with self._lock:
-            self._file.close()
+            if self._file is not None:
+                self._file.close()
 
 
 class _ConsoleSink:
@@ -239,13 +246,27 @@ def create_run_log(settings: LoggerSettings, *, pipeline: str, run_id: str) -> R
             levels.append(sinks[-1].level)
         path = settings.file_path(pipeline, run_id)
         if path is not None:
-            sinks.append(_FileSink(path, _level_number(settings.level)))
+            sinks.append(_JsonLinesSink(path, _level_number(settings.level)))
             levels.append(sinks[-1].level)
     if not sinks:
         return RunLog(null_logger(), None)
     logger = _build(sinks, min(levels)).bind(pipeline=pipeline, run_id=run_id)
-    file_path = next((s.path for s in sinks if isinstance(s, _FileSink)), None)
+    file_path = next((s.path for s in sinks if isinstance(s, _JsonLinesSink)), None)
     return RunLog(logger, file_path, sinks)
+
+
+def create_task_log(settings: LoggerSettings | None, *, pipeline: str, run_id: str) -> Any:
+    """The logger of a stage running as an Airflow task: JSON lines on stdout.
+
+    Airflow captures a task's stdout into its task log, so events keep their fields there.
+    `settings=None` (logging disabled) and `override_logger` are honoured as natively.
+    """
+    if settings is None:
+        return null_logger()
+    if settings.override_logger is not None:
+        return create_run_log(settings, pipeline=pipeline, run_id=run_id).logger
+    sink = _JsonLinesSink(None, _level_number(settings.console_level))
+    return _build([sink], sink.level).bind(pipeline=pipeline, run_id=run_id)
 
 
 _default: Any = None
