@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Set up and run pypedream on a fresh machine: only Python 3.10+ and pip are needed.
+
+    python3 dev.py demo   # install, run the bundled example natively, export it to Airflow
+    python3 dev.py test   # install everything (Airflow 3 and 2.11 too), lint, run every test
+
+Environments live in .venv (pypedream + Airflow 3 + dev tools) and .venv-airflow2
+(Airflow 2.11, for the compatibility tests). They are reused while pyproject.toml is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+MAIN_ENV = ROOT / ".venv"
+AIRFLOW2_ENV = ROOT / ".venv-airflow2"
+AIRFLOW3 = "apache-airflow==3.3.2"
+AIRFLOW2 = "apache-airflow==2.11.*"
+EXAMPLE = "pypedream.examples.seed:pipeline"
+
+
+def _bin(env: Path, name: str) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def _run(*command: object, **kwargs: object) -> int:
+    printable = " ".join(str(part) for part in command)
+    print(f"+ {printable}", flush=True)
+    return subprocess.call([str(part) for part in command], cwd=ROOT, **kwargs)  # type: ignore[arg-type]
+
+
+def _check(*command: object, **kwargs: object) -> None:
+    code = _run(*command, **kwargs)
+    if code:
+        sys.exit(code)
+
+
+def _stamp(requirements: list[str]) -> str:
+    text = (ROOT / "pyproject.toml").read_text() + "\n".join(requirements)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _ensure_env(env: Path, requirements: list[str]) -> None:
+    """Create `env` and install `requirements` unless it is already up to date."""
+    stamp_file = env / ".pypedream-stamp"
+    stamp = _stamp(requirements)
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return
+    if not _bin(env, "python").exists():
+        print(f"+ creating {env.name}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(env)
+    python = _bin(env, "python")
+    _check(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
+    installer = [_bin(env, "uv"), "pip", "install", "--quiet", "--python", python]
+    _check(*installer, *requirements, env={**os.environ, "UV_COMPILE_BYTECODE": "1"})
+    stamp_file.write_text(stamp)
+
+
+def _main_env(extras: str) -> Path:
+    _ensure_env(MAIN_ENV, ["-e", f".[{extras}]", AIRFLOW3])
+    return MAIN_ENV
+
+
+def demo() -> int:
+    """Run the bundled example natively (logs + summary), then export it as an Airflow DAG."""
+    env = _main_env("airflow")
+    pypedream = _bin(env, "pypedream")
+    code = _run(pypedream, "run", "pypedream.examples.seed:pipeline")
+    if code:
+        return code
+    return _run(
+        pypedream, "export-airflow", "pypedream.examples.seed:pipeline", "-o", "dev-airflow/dags"
+    )
+
+
+def test(pytest_args: list[str]) -> int:
+    """Lint, check import layering, and run the whole test suite (Airflow 3 and 2.11)."""
+    env = _main_env("airflow,dev")
+    _ensure_env(AIRFLOW2_ENV, ["-e", ".", AIRFLOW2, "pandas", "pyarrow"])
+    for command in (
+        [_bin(env, "ruff"), "check", "pypedream", "compiler", "tests", "dev.py"],
+        [_bin(env, "ruff"), "format", "--check", "pypedream", "compiler", "tests", "dev.py"],
+        [_bin(env, "lint-imports")],
+    ):
+        code = _run(*command)
+        if code:
+            return code
+    environment = {**os.environ, "PYPEDREAM_AIRFLOW2_PYTHON": str(_bin(AIRFLOW2_ENV, "python"))}
+    code = _run(_bin(env, "python"), "-m", "pytest", *pytest_args, env=environment)
+    if code == 5:
+        print("error: pytest collected no tests; that is a failure here", file=sys.stderr)
+        return 1
+    return code
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    if argv[0] == "demo":
+        return demo()
+    return test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
