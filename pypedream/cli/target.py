@@ -43,7 +43,6 @@ def split_target(target: str) -> tuple[str, str | None]:
     """`'pkg.mod:attr'` -> `('pkg.mod', 'attr')`; without `:attr` the attr is None."""
     source, colon, attr = target.rpartition(":")
     if not colon or "/" in attr or "\\" in attr:  # no colon, or a Windows drive letter
-        source, attr = target, ""
         if not target.strip():
             raise CliError(f"target is empty; {_FIX}, e.g. my_package.my_module:pipeline")
         return target, None
@@ -131,11 +130,12 @@ def _suggest_module(name: str) -> str:
 
 def _get_attr(target: str, module: ModuleType, attr: str) -> Any:
     found: Any = module
-    for depth, part in enumerate(attr.split(".")):
+    parts = attr.split(".")
+    for depth, part in enumerate(parts):
         try:
             found = getattr(found, part)
         except AttributeError:
-            owner = module.__name__ if depth == 0 else attr.rsplit(".", 1)[0]
+            owner = module.__name__ if depth == 0 else ".".join(parts[:depth])
             names = [n for n in dir(found) if not n.startswith("_")]
             hint = did_you_mean(part, names)
             if not hint and depth == 0:
