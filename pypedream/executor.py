@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
+from pypedream._copy import fresh_copy
 from pypedream.errors import PipelineFailed, VariableConflictError
 from pypedream.result import RunResult, StageResult, StageStatus
 from pypedream.stage_execution import execute_stage
@@ -105,7 +106,10 @@ class _Run:
         self.troubled = False  # set once any stage did not succeed: only then check upstreams
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
-        self.defaults: Mapping[str, Any] = dict(pipeline.variables)
+        # Copied per run: a stage mutating a default in place must not change the next run.
+        self.defaults: Mapping[str, Any] = {
+            name: fresh_copy(value) for name, value in pipeline.variables.items()
+        }
         self.writers: list[str] = []  # stages that wrote variables, in completion order
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()

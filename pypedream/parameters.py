@@ -123,8 +123,13 @@ class Parameters(Mapping[str, Any]):
         found = self.problems(overrides)
         if found:
             raise ParameterError(pipeline, found)
+        from pypedream._copy import fresh_copy
+
+        # Defaults are copied so that a run mutating one in place cannot change the next run.
         values = {
-            name: overrides[name] if name in overrides else self._values.get(name, spec.default)
+            name: overrides[name]
+            if name in overrides
+            else fresh_copy(self._values.get(name, spec.default))
             for name, spec in self._specs.items()
         }
         return Parameters(self._specs, values)

@@ -496,3 +496,27 @@ def test_an_observer_sees_every_stage_start_and_finish(calls: Calls) -> None:
         ("succeeded", "after_good"),
         ("upstream_failed", "last"),
     ]
+
+
+def test_mutable_defaults_do_not_leak_between_runs() -> None:
+    def grow(items: list[int], extra: list[int]) -> tuple[list[int], list[int], list[int]]:
+        seen = ctx.variables()["seen"]
+        items.append(1)
+        seen.append(1)
+        extra.append(1)
+        return list(items), list(seen), list(extra)
+
+    pipeline = Pipeline(
+        "leak",
+        Parameters.define(items=[]),
+        stages={"grow": Stage(grow, inputs=[param("items", "items"), param("items", "extra")])},
+        variables={"seen": []},
+        log_settings=None,
+    )
+
+    first = pipeline.run()
+    second = pipeline.run()
+
+    assert first["grow"] == second["grow"]
+    assert pipeline.parameters["items"] == []
+    assert pipeline.variables["seen"] == []
