@@ -67,6 +67,23 @@ def _level_number(level: int | str) -> int:
     return number
 
 
+def _to_json(event: dict[str, Any]) -> str:
+    """One line of standard JSON. Never raises: a field JSON cannot hold becomes its repr."""
+    try:
+        return json.dumps(event, default=_json_default, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # e.g. tuple dict keys, NaN, circular references
+        safe = {str(name): _json_field(value) for name, value in event.items()}
+        return json.dumps(safe, default=_json_default, ensure_ascii=False, allow_nan=False)
+
+
+def _json_field(value: Any) -> Any:
+    try:
+        json.dumps(value, default=_json_default, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
@@ -98,7 +115,7 @@ class _JsonLinesSink:
             return
         if "exc_info" in event:
             event = self._tracebacks(None, method, dict(event))
-        line = json.dumps(event, default=_json_default, ensure_ascii=False)
+        line = _to_json(event)
         target = self._file if self._file is not None else sys.stdout
         with self._lock:
             target.write(line + "\n")
@@ -153,7 +170,7 @@ class _StdlibSink:
             logger.addHandler(handler)
 
     def emit(self, method: str, event: dict[str, Any], number: int) -> None:
-        message = json.dumps(event, default=_json_default, ensure_ascii=False)
+        message = _to_json(event)
         self._logger.log(number, message, extra={"pypedream": event})
 
     def close(self) -> None:

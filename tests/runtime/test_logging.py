@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -43,9 +44,18 @@ def _chatty(settings: LoggerSettings | None) -> Pipeline:
     )
 
 
+def _strict_json(line: str) -> dict[str, Any]:
+    """Parse one line as standard JSON (no NaN or Infinity, which Python would accept)."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not standard JSON: {constant}")
+
+    return json.loads(line, parse_constant=refuse)
+
+
 def _file_events(path: Path) -> list[dict[str, Any]]:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+    return [_strict_json(line) for line in lines]
 
 
 def test_a_run_logs_start_stage_events_and_a_summary(calls: Calls, captured: CapturedLog) -> None:
@@ -226,8 +236,6 @@ def test_the_file_is_complete_when_run_raises(calls: Calls, tmp_path: Path) -> N
 
 
 def test_stage_code_events_and_values_reach_the_file(tmp_path: Path) -> None:
-    import datetime as dt
-
     def dated(day: dt.date) -> str:
         plog.info("dated", day=day, tags={"a"})
         return "ok"
@@ -407,3 +415,58 @@ def test_logger_settings_are_positional_as_in_the_seed(tmp_path: Path) -> None:
 
     assert settings.name == "ok_enough"
     assert settings.log_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param({(1, 2): "tuple key"}, id="tuple-key"),
+        pytest.param(float("nan"), id="nan"),
+        pytest.param(b"\xff", id="bytes"),
+    ],
+)
+def test_a_value_json_cannot_hold_never_fails_the_stage(tmp_path: Path, value: Any) -> None:
+    def talk() -> int:
+        plog.info("odd value", value=value, day=dt.date(2024, 5, 1))
+        return 1
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    for settings in (
+        LoggerSettings(log_dir=tmp_path, stream=False),
+        LoggerSettings(handlers=[Keep()]),
+    ):
+        pipeline = Pipeline("p", stages={"a": Stage(talk)}, log_settings=settings)
+
+        result = pipeline.run()
+
+        assert result == {"a": 1}
+    (log_file,) = tmp_path.glob("p_*.jsonl")
+    (event,) = [e for e in _file_events(log_file) if e["event"] == "odd value"]
+    assert event["stage"] == "a"
+    assert event["day"] == "2024-05-01"
+    (record,) = [r for r in records if r.pypedream["event"] == "odd value"]  # type: ignore[attr-defined]
+    assert _strict_json(record.getMessage())["stage"] == "a"
+
+
+def test_a_circular_value_never_fails_the_stage(tmp_path: Path) -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+
+    def talk() -> int:
+        plog.info("loop", value=loop)
+        return 1
+
+    pipeline = Pipeline(
+        "p", stages={"a": Stage(talk)}, log_settings=LoggerSettings(log_dir=tmp_path, stream=False)
+    )
+
+    result = pipeline.run()
+
+    assert result == {"a": 1}
+    (event,) = [e for e in _file_events(result.log_file) if e["event"] == "loop"]
+    assert event["value"] == "[[...]]"
