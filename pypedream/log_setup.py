@@ -145,7 +145,10 @@ class _ConsoleSink:
             import structlog
 
             colors = bool(getattr(target, "isatty", lambda: False)())
-            self._renderer = structlog.dev.ConsoleRenderer(colors=colors, sort_keys=False)
+            # Plain tracebacks: the same on every machine, cheap, and no local values dumped.
+            self._renderer = structlog.dev.ConsoleRenderer(
+                colors=colors, sort_keys=False, exception_formatter=structlog.dev.plain_traceback
+            )
         shown = {k: v for k, v in event.items() if k not in _CONSOLE_KEYS_HIDDEN}
         stamp = shown.get("timestamp")
         if isinstance(stamp, str) and len(stamp) >= 19:

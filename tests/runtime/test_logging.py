@@ -470,3 +470,22 @@ def test_a_circular_value_never_fails_the_stage(tmp_path: Path) -> None:
     assert result == {"a": 1}
     (event,) = [e for e in _file_events(result.log_file) if e["event"] == "loop"]
     assert event["value"] == "[[...]]"
+
+
+def test_the_console_shows_a_plain_traceback_without_locals() -> None:
+    def bad(secret: str) -> None:
+        raise ValueError("boom")
+
+    stream = io.StringIO()
+    pipeline = Pipeline(
+        "p",
+        stages={"a": Stage(bad, inputs=[known("hunter2", "secret")])},
+        log_settings=LoggerSettings(stream=stream, file=False),
+    )
+
+    pipeline.run(raise_on_failure=False)
+
+    text = stream.getvalue()
+    assert "Traceback (most recent call last):" in text
+    assert "ValueError: boom" in text
+    assert "hunter2" not in text  # no local variables dumped
