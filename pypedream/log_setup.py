@@ -47,8 +47,8 @@ class LoggerSettings:
         if self.override_logger is not None or self.handlers is not None or not self.file:
             return None
         if self.file is True:
-            stem = _safe_file_stem(self.name or pipeline)
-            return Path(self.log_dir) / f"{stem}_{run_id}.jsonl"
+            stem = _safe_file_stem(f"{self.name or pipeline}_{run_id}")
+            return Path(self.log_dir) / f"{stem}.jsonl"
         if isinstance(self.file, str) and not os.path.isabs(self.file):
             return Path(self.log_dir) / self.file
         return Path(self.file)

@@ -410,6 +410,28 @@ def test_logger_settings_file_path(settings: LoggerSettings, expected: Path | No
     assert settings.file_path("p", "r") == expected
 
 
+@pytest.mark.parametrize(
+    ("run_id", "name"),
+    [
+        pytest.param("../../escape", "p_.._.._escape.jsonl", id="traversal"),
+        pytest.param(
+            "manual__2024-01-01T00:00:00+00:00",
+            "p_manual__2024-01-01T00_00_00_00_00.jsonl",
+            id="airflow-run-id",
+        ),
+    ],
+)
+def test_a_run_id_cannot_escape_log_dir(tmp_path: Path, run_id: str, name: str) -> None:
+    settings = LoggerSettings(log_dir=tmp_path / "logs", stream=False)
+    pipeline = Pipeline("p", stages={"a": Stage(lambda: 1)}, log_settings=settings)
+
+    result = pipeline.run(run_id=run_id)
+
+    assert result.log_file == tmp_path / "logs" / name
+    assert result.log_file.is_file()
+    assert _file_events(result.log_file)[0]["run_id"] == run_id
+
+
 def test_logger_settings_are_positional_as_in_the_seed(tmp_path: Path) -> None:
     settings = LoggerSettings("ok_enough", log_dir=tmp_path)
 
