@@ -103,7 +103,7 @@ def test_summary_of_a_good_run_names_the_log(tmp_path: Path) -> None:
 
 
 def test_to_dict_is_json_serialisable(failed: RunResult) -> None:
-    data = json.loads(json.dumps(failed.to_dict()))
+    data = json.loads(json.dumps(failed.to_dict(), allow_nan=False))
 
     assert data["pipeline"] == "failing_branch"
     assert data["run_id"] == "r-1"
@@ -129,13 +129,23 @@ def test_to_dict_turns_unserialisable_outputs_into_their_repr() -> None:
 
     pipeline = Pipeline(
         "p",
-        stages={"a": Stage(lambda: (Thing(), 2), output_mapper=SequentialOutputMapper(["t", "n"]))},
+        stages={
+            "a": Stage(
+                lambda: (Thing(), 2, float("nan"), {(1, 2): 3}),
+                output_mapper=SequentialOutputMapper(["t", "n", "nan", "tuple_keys"]),
+            )
+        },
         log_settings=None,
     )
 
-    data = json.loads(json.dumps(pipeline.run().to_dict()))
+    text = json.dumps(pipeline.run().to_dict(), allow_nan=False)
 
-    assert data["stages"]["a"]["outputs"] == {"t": "<thing>", "n": 2}
+    assert json.loads(text)["stages"]["a"]["outputs"] == {
+        "t": "<thing>",
+        "n": 2,
+        "nan": "nan",
+        "tuple_keys": "{(1, 2): 3}",
+    }
 
 
 def test_repr_names_the_verdict(failed: RunResult) -> None:
