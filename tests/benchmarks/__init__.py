@@ -1,0 +1,1 @@
+"""Benchmarks run on demand (`python -m tests.benchmarks.bench_runtime`); pytest skips them."""
