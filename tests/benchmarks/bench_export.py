@@ -1,0 +1,357 @@
+"""Export time and Airflow parse time of 1000-stage pipelines (issue 3's targets).
+
+    python -m tests.benchmarks.bench_export [--json] [--quick] [--profile]
+
+1. `export_airflow` of a 1000-stage chain and a 999+1 fan-in, in-process after warm-up, each
+   repeat on a fresh (not yet validated) Pipeline into a fresh folder; with the time of its
+   steps (validate, walk, render, libcst check) and a plain-Python baseline (f-strings writing
+   the hand-written equivalent file).
+2. Airflow 3 `DagBag` parse time of each generated file against a hand-written DAG with the same
+   task ids and edges (a python_callable per task, plain `>>` edges), each file alone in its own
+   folder, a fresh DagBag per parse, interleaved; and of the exported seed example.
+   Bytecode is never cached (`sys.dont_write_bytecode`), so every parse compiles the file, as
+   the first parse after each change does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import gc
+import io
+import itertools
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pypedream import Pipeline
+from pypedream.airflow_options import AirflowOptions
+
+from . import pipelines
+from ._timing import Row, Stats, print_report, time_repeated
+
+EXPORT_S = 1.0
+PARSE_RATIO = 1.2
+SHAPES: dict[str, tuple[str, Callable[[], Pipeline]]] = {
+    "chain 1000": ("CHAIN_1000", lambda: pipelines.chain(1000)),
+    "fan-in 999+1": ("FANIN_1000", lambda: pipelines.fan_in(999)),
+}
+SEED_REFERENCE = "pypedream.examples.seed:pipeline"
+
+
+def _reference(attr: str) -> str:
+    return f"{pipelines.__name__}:{attr}"
+
+
+def _configure_airflow(home: Path) -> Path:
+    """Point Airflow at a throwaway home before anything imports it; return the dags folder."""
+    dags = home / "dags"
+    dags.mkdir(parents=True)
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        }
+    )
+    return dags
+
+
+# --- the hand-written equivalent ------------------------------------------------------------
+
+
+def hand_written_dag(dag_id: str, upstream: dict[str, list[str]]) -> str:
+    """The DAG a person would write: a callable per task pulling its inputs, `a >> b` edges."""
+    lines = [
+        f'"""{dag_id}: written by hand, the same tasks and edges as the exported DAG."""',
+        "",
+        "import datetime",
+        "",
+        "from airflow.providers.standard.operators.python import PythonOperator",
+        "from airflow.sdk import DAG",
+        "",
+    ]
+    for task_id, ups in upstream.items():
+        lines += ["", ""]
+        if not ups:
+            lines += [f"def compute_{task_id}():", f"    return {task_id[1:].lstrip('0') or 0}"]
+        elif len(ups) == 1:
+            lines += [
+                f"def compute_{task_id}(ti):",
+                f'    return ti.xcom_pull(task_ids="{ups[0]}") + 1',
+            ]
+        else:
+            lines += [
+                f"def compute_{task_id}(ti):",
+                f'    sources = [f"s{{i:04d}}" for i in range({len(ups)})]',
+                "    return sum(ti.xcom_pull(task_ids=sources))",
+            ]
+    lines += [
+        "",
+        "",
+        "with DAG(",
+        f'    dag_id="{dag_id}",',
+        "    schedule=None,",
+        "    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),",
+        "    catchup=False,",
+        ") as dag:",
+    ]
+    lines += [
+        f'    {task_id} = PythonOperator(task_id="{task_id}", python_callable=compute_{task_id})'
+        for task_id in upstream
+    ]
+    lines.append("")
+    lines += [f"    {up} >> {task_id}" for task_id, ups in upstream.items() for up in ups]
+    return "\n".join(lines) + "\n"
+
+
+def _upstream_of(pipeline: Pipeline) -> dict[str, list[str]]:
+    graph = pipeline.validate()
+    return {key: list(graph.upstream[key]) for key in graph.order}
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def measure_export(
+    label: str, attr: str, factory: Callable[[], Pipeline], out: Path, repeats: int
+) -> list[Row]:
+    from pypedream_compiler import export_airflow
+    from pypedream_compiler.check import check_dag_source
+    from pypedream_compiler.render import render_dag
+    from pypedream_compiler.walk import build_dag_spec
+
+    reference = _reference(attr)
+    folders = (out / f"export-{attr}-{i}" for i in itertools.count())
+    target: dict[str, Path] = {}
+
+    def fresh() -> None:
+        setattr(pipelines, attr, factory())
+        target["dir"] = next(folders)
+
+    total = time_repeated(
+        lambda: export_airflow(reference, target["dir"]), repeats=repeats, warmup=2, setup=fresh
+    )
+    validated = factory()
+    validate = time_repeated(lambda: factory().validate(), repeats=repeats)
+    build = time_repeated(lambda: factory(), repeats=repeats)
+    validate_only = Stats.of([max(validate.min - build.min, 0.0)]), validate.median - build.median
+    command = f"pypedream export-airflow {reference} -o {out}"
+    validated.validate()
+    walk = time_repeated(
+        lambda: build_dag_spec(validated, reference, AirflowOptions(), command), repeats=repeats
+    )
+    spec = build_dag_spec(validated, reference, AirflowOptions(), command)
+    render = time_repeated(lambda: render_dag(spec), repeats=repeats)
+    source = render_dag(spec)
+    check = time_repeated(lambda: check_dag_source(source, "dag.py"), repeats=repeats)
+    compile_only = time_repeated(lambda: compile(source, "dag.py", "exec"), repeats=repeats)
+    upstream = _upstream_of(validated)
+    plain_dir = out / f"plain-{attr}"
+    plain_dir.mkdir()
+    plain = time_repeated(
+        lambda: (plain_dir / "dag.py").write_text(hand_written_dag("hand", upstream)),
+        repeats=repeats,
+    )
+    steps_median = validate_only[1] + walk.median + render.median + check.median
+    return [
+        Row(
+            f"export {label}: export_airflow()",
+            total.min,
+            total.median,
+            "s",
+            f"< {EXPORT_S:g} s",
+            total.median < EXPORT_S,
+            f"{len(source) / 1e3:.0f} kB written; vs plain f-string generator: "
+            f"{total.median / plain.median:,.0f}x",
+        ),
+        Row(
+            f"  {label}: validate (fresh Pipeline)",
+            validate_only[0].min * 1e3,
+            validate_only[1] * 1e3,
+            "ms",
+        ),
+        Row(f"  {label}: walk (build_dag_spec)", walk.min * 1e3, walk.median * 1e3, "ms"),
+        Row(f"  {label}: render (render_dag)", render.min * 1e3, render.median * 1e3, "ms"),
+        Row(
+            f"  {label}: check (check_dag_source)",
+            check.min * 1e3,
+            check.median * 1e3,
+            "ms",
+            note=f"of which compile(): {compile_only.median * 1e3:.1f} ms; the rest is libcst",
+        ),
+        Row(
+            f"  {label}: rest (resolve, compare, write)",
+            None,
+            (total.median - steps_median) * 1e3,
+            "ms",
+            note="export median minus the step medians",
+        ),
+        Row(
+            f"  baseline: f-string hand DAG + write ({label})",
+            plain.min * 1e3,
+            plain.median * 1e3,
+            "ms",
+        ),
+    ]
+
+
+# --- Airflow parse --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    """The seed example makes a `logs` folder in the working directory when imported."""
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _parse(folder: Path) -> tuple[float, Any]:
+    from airflow.dag_processing.dagbag import DagBag
+
+    start = time.perf_counter()
+    bag = DagBag(dag_folder=str(folder))
+    return time.perf_counter() - start, bag
+
+
+def _shape_of(folder: Path) -> dict[str, list[str]]:
+    _, bag = _parse(folder)
+    if bag.import_errors:
+        raise RuntimeError(f"{folder}: import errors: {bag.import_errors}")
+    if bag.size() != 1:
+        raise RuntimeError(f"{folder}: expected one DAG, got {bag.dag_ids}")
+    dag = next(iter(bag.dags.values()))
+    return {task.task_id: sorted(task.upstream_task_ids) for task in dag.tasks}
+
+
+def measure_parse(dags: Path, scratch: Path, repeats: int) -> tuple[list[Row], dict[str, Path]]:
+    from pypedream_compiler import export_airflow
+
+    folders: dict[str, Path] = {}
+    for label, (attr, factory) in SHAPES.items():
+        pipeline = factory()
+        setattr(pipelines, attr, pipeline)
+        generated = dags / f"generated-{attr}"
+        export_airflow(_reference(attr), generated)
+        hand = dags / f"hand-{attr}"
+        hand.mkdir()
+        (hand / "hand.py").write_text(
+            hand_written_dag(f"hand_{attr.lower()}", _upstream_of(pipeline))
+        )
+        folders[f"{label}, generated"] = generated
+        folders[f"{label}, hand-written"] = hand
+    with _cwd(scratch):
+        export_airflow(SEED_REFERENCE, dags / "seed")
+    folders["seed example, generated"] = dags / "seed"
+
+    shapes = {name: _shape_of(folder) for name, folder in folders.items()}  # also the warm-up
+    for label in SHAPES:
+        generated, hand = shapes[f"{label}, generated"], shapes[f"{label}, hand-written"]
+        if generated != hand or len(generated) != 1000:
+            raise RuntimeError(f"{label}: hand-written DAG differs from the generated one")
+
+    samples: dict[str, list[float]] = {name: [] for name in folders}
+    for _ in range(repeats):
+        for name, folder in folders.items():  # interleaved, so drift hits every file alike
+            gc.collect()
+            samples[name].append(_parse(folder)[0])
+
+    rows = []
+    for name, folder in folders.items():
+        stats = Stats.of(samples[name])
+        source = next(folder.glob("*.py")).read_text()
+        compile_s = time_repeated(lambda s=source: compile(s, "f.py", "exec"), repeats=5)
+        rows.append(
+            Row(
+                f"DagBag parse: {name}",
+                stats.min,
+                stats.median,
+                "s",
+                note=f"{len(shapes[name])} tasks, {len(source) / 1e3:.0f} kB; "
+                f"compile() alone {compile_s.median * 1e3:.1f} ms",
+            )
+        )
+    for label in SHAPES:
+        generated, hand = samples[f"{label}, generated"], samples[f"{label}, hand-written"]
+        ratio_median = statistics.median(generated) / statistics.median(hand)
+        rows.append(
+            Row(
+                f"parse ratio generated / hand-written: {label}",
+                min(generated) / min(hand),
+                ratio_median,
+                "x",
+                f"<= {PARSE_RATIO:g}",
+                ratio_median <= PARSE_RATIO,
+                "min column: min/min; median column: median/median",
+            )
+        )
+    return rows, folders
+
+
+def profile(folders: dict[str, Path], out: Path, top: int = 20) -> str:
+    from pypedream_compiler import export_airflow
+
+    report = io.StringIO()
+    jobs: list[tuple[str, Callable[[], Any]]] = []
+    for label, (attr, factory) in SHAPES.items():
+        setattr(pipelines, attr, factory())
+        jobs.append((f"export {label}", lambda a=attr: export_airflow(_reference(a), out / "p")))
+    for name in ("chain 1000, generated", "chain 1000, hand-written"):
+        jobs.append((f"DagBag parse {name}", lambda f=folders[name]: _parse(f)))
+    for label, job in jobs:
+        profiler = cProfile.Profile()
+        profiler.runcall(job)
+        report.write(f"\n=== cProfile: {label}, top {top} by cumulative ===\n")
+        pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(top)
+    return report.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile top entries")
+    args = parser.parse_args(argv)
+    export_repeats, parse_repeats = (3, 3) if args.quick else (10, 10)
+    sys.dont_write_bytecode = True
+    with tempfile.TemporaryDirectory(prefix="pp-bench-export-") as tmp:
+        root = Path(tmp)
+        dags = _configure_airflow(root / "airflow")
+        scratch = root / "scratch"
+        scratch.mkdir()
+        rows: list[Row] = []
+        for label, (attr, factory) in SHAPES.items():
+            rows += measure_export(label, attr, factory, scratch, export_repeats)
+        parse_rows, folders = measure_parse(dags, scratch, parse_repeats)
+        rows += parse_rows
+        import airflow
+
+        context = {
+            "python": f"{platform.python_version()} ({sys.executable})",
+            "airflow": airflow.__version__,
+            "cpus": os.cpu_count(),
+            "repeats": f"export {export_repeats} after 2 warm-ups; parse {parse_repeats} "
+            "per file after 1 warm-up, interleaved; verdicts judged on the median",
+            "bytecode": "not cached: every parse compiles the file",
+        }
+        print_report("pypedream export benchmark (issue 3)", rows, context, args.json)
+        if args.profile:
+            print(profile(folders, scratch), file=sys.stderr if args.json else sys.stdout)
+    return 0 if all(row.passed is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
