@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from .literal import py_literal
+from .literal import call_arguments, py_literal
 from .spec import DagSpec, ParamSpec
 
 __all__ = ["DAG_TEMPLATE", "environment", "render_dag"]
@@ -36,7 +36,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["py"] = py_literal
+    env.filters["py"] = py_literal  # {{ value | py(indent, before, after) }}
     return env
 
 
@@ -52,12 +52,13 @@ def render_dag(spec: DagSpec, template_dir: Path | None = None) -> str:
 
 
 def _param_arguments(param: ParamSpec) -> str:
-    """`Param(...)` arguments as literals: default first, then the schema keywords."""
-    arguments = [py_literal(param.default)] if param.has_default else []
+    """`Param(...)` arguments as literals (default first), laid out for an 8-space line."""
+    arguments = [py_literal(param.default, 12)] if param.has_default else []
     if param.schema_type is not None:
-        arguments.append(f"type={py_literal(param.schema_type)}")
+        arguments.append(f"type={py_literal(param.schema_type, 12, 5)}")
     if param.schema_format:
         arguments.append(f"format={py_literal(param.schema_format)}")
     if param.description:
         arguments.append(f"description={py_literal(param.description)}")
-    return ", ".join(arguments)
+    before = len(py_literal(param.name)) + len(": Param(")
+    return call_arguments(arguments, 8, before, len("),"))
