@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Row", "Stats", "print_report", "time_repeated"]
+__all__ = ["Row", "Stats", "print_report", "source_revision", "time_repeated"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,19 @@ def print_report(title: str, rows: list[Row], context: dict[str, Any], as_json: 
         f"{sum(r.passed is True for r in rows)} PASS, {len(missed)} MISS"
         + (": " + "; ".join(missed) if missed else "")
     )
+
+
+def source_revision() -> str:
+    """The commit measured, flagging uncommitted changes to the code under test."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "pypedream", "compiler", "templates")
+    return f"{commit} + uncommitted changes under test" if dirty else commit

@@ -36,7 +36,7 @@ from pypedream import Pipeline
 from pypedream.airflow_options import AirflowOptions
 
 from . import pipelines
-from ._timing import Row, Stats, print_report, time_repeated
+from ._timing import Row, Stats, print_report, source_revision, time_repeated
 
 EXPORT_S = 1.0
 PARSE_RATIO = 1.2
@@ -122,13 +122,45 @@ def _upstream_of(pipeline: Pipeline) -> dict[str, list[str]]:
 # --- export ---------------------------------------------------------------------------------
 
 
+def _time_steps(
+    factory: Callable[[], Pipeline], reference: str, folder: Path, repeats: int
+) -> dict[str, Stats]:
+    """export_airflow's steps one after the other, each timed, on a fresh Pipeline per repeat."""
+    from pypedream_compiler.check import check_dag_source
+    from pypedream_compiler.render import render_dag
+    from pypedream_compiler.walk import build_dag_spec
+
+    command = f"pypedream export-airflow {reference} -o {folder}"
+    folder.mkdir()
+    steps: dict[str, list[float]] = {
+        name: [] for name in ("validate", "walk", "render", "check", "write")
+    }
+    for repeat in range(repeats + 1):  # the first round warms up
+        pipeline = factory()
+        gc.collect()
+        t0 = time.perf_counter()
+        pipeline.validate()
+        t1 = time.perf_counter()
+        spec = build_dag_spec(pipeline, reference, AirflowOptions(), command)
+        t2 = time.perf_counter()
+        source = render_dag(spec)
+        t3 = time.perf_counter()
+        check_dag_source(source, "dag.py")
+        t4 = time.perf_counter()
+        (folder / f"{repeat}.py").write_text(source, encoding="utf-8")
+        t5 = time.perf_counter()
+        if repeat:
+            for name, seconds in zip(
+                steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
+            ):
+                steps[name].append(seconds)
+    return {name: Stats.of(samples) for name, samples in steps.items()}
+
+
 def measure_export(
     label: str, attr: str, factory: Callable[[], Pipeline], out: Path, repeats: int
 ) -> list[Row]:
     from pypedream_compiler import export_airflow
-    from pypedream_compiler.check import check_dag_source
-    from pypedream_compiler.render import render_dag
-    from pypedream_compiler.walk import build_dag_spec
 
     reference = _reference(attr)
     folders = (out / f"export-{attr}-{i}" for i in itertools.count())
@@ -141,29 +173,19 @@ def measure_export(
     total = time_repeated(
         lambda: export_airflow(reference, target["dir"]), repeats=repeats, warmup=2, setup=fresh
     )
-    validated = factory()
-    validate = time_repeated(lambda: factory().validate(), repeats=repeats)
-    build = time_repeated(lambda: factory(), repeats=repeats)
-    validate_only = Stats.of([max(validate.min - build.min, 0.0)]), validate.median - build.median
-    command = f"pypedream export-airflow {reference} -o {out}"
-    validated.validate()
-    walk = time_repeated(
-        lambda: build_dag_spec(validated, reference, AirflowOptions(), command), repeats=repeats
-    )
-    spec = build_dag_spec(validated, reference, AirflowOptions(), command)
-    render = time_repeated(lambda: render_dag(spec), repeats=repeats)
-    source = render_dag(spec)
-    check = time_repeated(lambda: check_dag_source(source, "dag.py"), repeats=repeats)
+    steps = _time_steps(factory, reference, out / f"steps-{attr}", repeats)
+    pipeline = factory()
+    source = (target["dir"] / f"{pipeline.name}.py").read_text(encoding="utf-8")
     compile_only = time_repeated(lambda: compile(source, "dag.py", "exec"), repeats=repeats)
-    upstream = _upstream_of(validated)
+    upstream = _upstream_of(pipeline)
     plain_dir = out / f"plain-{attr}"
     plain_dir.mkdir()
     plain = time_repeated(
         lambda: (plain_dir / "dag.py").write_text(hand_written_dag("hand", upstream)),
         repeats=repeats,
     )
-    steps_median = validate_only[1] + walk.median + render.median + check.median
-    return [
+    steps_median = sum(stats.median for stats in steps.values())
+    rows = [
         Row(
             f"export {label}: export_airflow()",
             total.min,
@@ -172,37 +194,33 @@ def measure_export(
             f"< {EXPORT_S:g} s",
             total.median < EXPORT_S,
             f"{len(source) / 1e3:.0f} kB written; vs plain f-string generator: "
-            f"{total.median / plain.median:,.0f}x",
-        ),
-        Row(
-            f"  {label}: validate (fresh Pipeline)",
-            validate_only[0].min * 1e3,
-            validate_only[1] * 1e3,
-            "ms",
-        ),
-        Row(f"  {label}: walk (build_dag_spec)", walk.min * 1e3, walk.median * 1e3, "ms"),
-        Row(f"  {label}: render (render_dag)", render.min * 1e3, render.median * 1e3, "ms"),
-        Row(
-            f"  {label}: check (check_dag_source)",
-            check.min * 1e3,
-            check.median * 1e3,
-            "ms",
-            note=f"of which compile(): {compile_only.median * 1e3:.1f} ms; the rest is libcst",
-        ),
-        Row(
-            f"  {label}: rest (resolve, compare, write)",
-            None,
-            (total.median - steps_median) * 1e3,
-            "ms",
-            note="export median minus the step medians",
-        ),
+            f"{total.median / plain.median:,.0f}x; step medians below sum to "
+            f"{steps_median:.3f} s",
+        )
+    ]
+    names = {
+        "validate": "validate (fresh Pipeline)",
+        "walk": "walk (build_dag_spec)",
+        "render": "render (render_dag)",
+        "check": "check (check_dag_source)",
+        "write": "write",
+    }
+    for name, stats in steps.items():
+        note = ""
+        if name == "check":
+            note = f"of which compile(): {compile_only.median * 1e3:.1f} ms; the rest is libcst"
+        rows.append(
+            Row(f"  {label}: {names[name]}", stats.min * 1e3, stats.median * 1e3, "ms", note=note)
+        )
+    rows.append(
         Row(
             f"  baseline: f-string hand DAG + write ({label})",
             plain.min * 1e3,
             plain.median * 1e3,
             "ms",
-        ),
-    ]
+        )
+    )
+    return rows
 
 
 # --- Airflow parse --------------------------------------------------------------------------
@@ -308,7 +326,8 @@ def profile(folders: dict[str, Path], out: Path, top: int = 20) -> str:
     jobs: list[tuple[str, Callable[[], Any]]] = []
     for label, (attr, factory) in SHAPES.items():
         setattr(pipelines, attr, factory())
-        jobs.append((f"export {label}", lambda a=attr: export_airflow(_reference(a), out / "p")))
+        folder = out / f"profile-{attr}"
+        jobs.append((f"export {label}", lambda a=attr, f=folder: export_airflow(_reference(a), f)))
     for name in ("chain 1000, generated", "chain 1000, hand-written"):
         jobs.append((f"DagBag parse {name}", lambda f=folders[name]: _parse(f)))
     for label, job in jobs:
@@ -343,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
             "python": f"{platform.python_version()} ({sys.executable})",
             "airflow": airflow.__version__,
             "cpus": os.cpu_count(),
+            "source": source_revision(),
+            "load average (1, 5, 15 min) at the end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "repeats": f"export {export_repeats} after 2 warm-ups; parse {parse_repeats} "
             "per file after 1 warm-up, interleaved; verdicts judged on the median",
             "bytecode": "not cached: every parse compiles the file",

@@ -27,7 +27,7 @@ from pathlib import Path
 from pypedream import LoggerSettings, Pipeline
 
 from . import pipelines
-from ._timing import Row, Stats, print_report, time_repeated
+from ._timing import Row, Stats, print_report, source_revision, time_repeated
 
 STAGES = 500
 SLEEPERS = 16
@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         context = {
             "python": f"{platform.python_version()} ({sys.executable})",
             "cpus": os.cpu_count(),
+            "source": source_revision(),
+            "load average (1, 5, 15 min) at the end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "repeats": f"{repeats} timed runs per pipeline after 2 warm-up runs; "
             "verdicts judged on the median",
             "overhead": "(pipeline median - plain-loop median) / stages",
