@@ -28,26 +28,35 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
 
-def parse_assignments(items: Sequence[str]) -> dict[str, str]:
-    """`["a=1", "b=x=y"]` -> `{"a": "1", "b": "x=y"}`; malformed or repeated names are errors."""
+def parse_assignments(
+    items: Sequence[str],
+    *,
+    option: str = "-p",
+    noun: str = "parameter",
+    example: str = "alpha=0.5",
+) -> dict[str, str]:
+    """`["a=1", "b=x=y"]` -> `{"a": "1", "b": "x=y"}`; malformed or repeated names are errors.
+
+    `option`, `noun` and `example` word the errors for options other than `-p`.
+    """
     found: dict[str, str] = {}
     problems: list[str] = []
     for item in items:
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals or not name:
-            problems.append(f"-p {item!r}: expected NAME=VALUE, e.g. -p alpha=0.5")
+            problems.append(f"{option} {item!r}: expected NAME=VALUE, e.g. {option} {example}")
         elif name in found:
             problems.append(
-                f"parameter {name!r} given twice (-p {name}={found[name]} and -p {item}); "
-                f"pass it once"
+                f"{noun} {name!r} given twice ({option} {name}={found[name]} and {option} "
+                f"{item}); pass it once"
             )
         else:
             found[name] = text
     if problems:
         if len(problems) == 1:
             raise CliError(problems[0])
-        raise CliError(listing(f"{len(problems)} problems with -p", problems))
+        raise CliError(listing(f"{len(problems)} problems with {option}", problems))
     return found
 
 

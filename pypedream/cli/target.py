@@ -1,10 +1,15 @@
-"""Resolve a TARGET (`package.module:attr` or `path/to/file.py:attr`) to a Pipeline."""
+"""Resolve a TARGET (`package.module:attr` or `path/to/file.py:attr`) to a Pipeline.
+
+`load_pipeline` serves `run`; `load_reference` serves `export-airflow`, which also needs the
+`module:attr` reference an Airflow worker will import (so a file is imported by module name).
+"""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import inspect
+import keyword
 import os
 import pkgutil
 import sys
@@ -18,7 +23,7 @@ from pypedream.cli.report import format_traceback
 from pypedream.errors import PypedreamError
 from pypedream.pipeline import Pipeline
 
-__all__ = ["DEFAULT_ATTR", "load_pipeline", "split_target"]
+__all__ = ["DEFAULT_ATTR", "load_pipeline", "load_reference", "split_target"]
 
 DEFAULT_ATTR = "pipeline"
 
@@ -34,9 +39,39 @@ def load_pipeline(target: str) -> Pipeline:
         raise CliError(f"target {target!r}: {source!r} is not a .py file; {_FIX}")
     else:
         module = _import_module(target, source)
-    if attr is None:
-        return _default_pipeline(target, module)
+    attr = attr or _default_attr(target, module)
     return _as_pipeline(target, attr, _get_attr(target, module, attr))
+
+
+def load_reference(target: str) -> tuple[Pipeline, str]:
+    """The Pipeline TARGET names and its `module:attr` reference, loaded by that reference.
+
+    A module TARGET with `:attr` is its own reference. A file is imported by its dotted module
+    name relative to the current directory or a sys.path entry (as an Airflow worker must
+    import it); a file outside all of them is an error.
+    """
+    source, attr = split_target(target)
+    if source.endswith(".py"):
+        path = _existing_file(target, source)
+        name = _module_name(target, path)
+        module = _import_module(target, name)
+        loaded_file = getattr(module, "__file__", None)
+        if not loaded_file or Path(loaded_file).resolve() != path:
+            raise CliError(
+                f"target {target!r}: the file's module name is {name!r}, but importing "
+                f"{name!r} gives {loaded_file or 'a built-in module'}; rename the file"
+            )
+    elif "/" in source or os.sep in source:
+        raise CliError(f"target {target!r}: {source!r} is not a .py file; {_FIX}")
+    else:
+        name = source
+        module = _import_module(target, name)
+    if attr is None:
+        attr = _default_attr(target, module)
+        reference = f"{name}:{attr}"
+    else:
+        reference = target if name == source else f"{name}:{attr}"
+    return _as_pipeline(target, attr, _get_attr(target, module, attr)), reference
 
 
 def split_target(target: str) -> tuple[str, str | None]:
@@ -73,13 +108,47 @@ def _import_module(target: str, name: str) -> ModuleType:
         raise _import_failed(target, f"module {name!r}", problem) from None
 
 
-def _import_file(target: str, source: str) -> ModuleType:
+def _existing_file(target: str, source: str) -> Path:
     path = Path(source).expanduser()
     if not path.is_file():
         raise CliError(
             f"target {target!r}: no file {source!r} (looked in {Path.cwd()}); fix the path"
         )
-    path = path.resolve()
+    return path.resolve()
+
+
+def _module_name(target: str, path: Path) -> str:
+    """The dotted name `path` imports as from the current directory or a sys.path entry.
+
+    Prefers the deepest root at or above the file's outermost package (a directory with
+    `__init__.py`), so relative imports inside the package keep working.
+    """
+    package_root = path.parent
+    while (package_root / "__init__.py").is_file():
+        package_root = package_root.parent
+    parts_wanted = path.with_suffix("").parts if path.stem != "__init__" else path.parent.parts
+    found: list[tuple[tuple[bool, int], str]] = []
+    for entry in [os.getcwd(), *sys.path]:
+        root = Path(entry or os.curdir).resolve()
+        if not root.is_dir() or root not in path.parents:
+            continue
+        parts = parts_wanted[len(root.parts) :]
+        if parts and all(part.isidentifier() and not keyword.iskeyword(part) for part in parts):
+            below_package_root = package_root in root.parents  # breaks relative imports
+            rank = -len(parts) if below_package_root else len(parts)
+            found.append(((below_package_root, rank), ".".join(parts)))
+    if found:
+        return min(found)[1]
+    raise CliError(
+        f"target {target!r}: Airflow workers import the pipeline by module name, and {path} is "
+        f"not importable from the current directory ({os.getcwd()}) or any sys.path entry "
+        f"(or its path holds names that are not Python identifiers); put it in a package on "
+        f"PYTHONPATH or in the Airflow dags folder and name it as package.module:NAME"
+    )
+
+
+def _import_file(target: str, source: str) -> ModuleType:
+    path = _existing_file(target, source)
     name = path.stem
     loaded = sys.modules.get(name)
     if loaded is not None:
@@ -156,13 +225,13 @@ def _pipelines_in(module: ModuleType) -> list[str]:
     ]
 
 
-def _default_pipeline(target: str, module: ModuleType) -> Pipeline:
+def _default_attr(target: str, module: ModuleType) -> str:
     """Without `:attr`: the module's `pipeline`, else its only Pipeline."""
     if hasattr(module, DEFAULT_ATTR):
-        return _as_pipeline(target, DEFAULT_ATTR, getattr(module, DEFAULT_ATTR))
+        return DEFAULT_ATTR
     pipelines = _pipelines_in(module)
     if len(pipelines) == 1:
-        return getattr(module, pipelines[0])
+        return pipelines[0]
     if not pipelines:
         raise CliError(
             f"target {target!r}: module {module.__name__!r} has no attribute {DEFAULT_ATTR!r} "

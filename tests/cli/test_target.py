@@ -1,15 +1,16 @@
-"""TARGET resolution: module and file targets, factories, defaults and every error."""
+"""TARGET resolution: module and file targets, factories, defaults, references, every error."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from pypedream import Pipeline, PipelineDefinitionError
 from pypedream.cli.errors import CliError
-from pypedream.cli.target import load_pipeline, split_target
+from pypedream.cli.target import load_pipeline, load_reference, split_target
 
 from .conftest import PACKAGE, RESOURCES
 
@@ -214,3 +215,62 @@ def test_failed_file_import_is_not_left_in_sys_modules(isolated: Path) -> None:
     with pytest.raises(CliError):
         load_pipeline("half_imported_flow.py")
     assert "half_imported_flow" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    ("target", "reference", "name"),
+    [
+        pytest.param(f"{PACKAGE}.pipelines:failing", f"{PACKAGE}.pipelines:failing", "failing"),
+        pytest.param(f"{PACKAGE}.pipelines", f"{PACKAGE}.pipelines:pipeline", "arith"),
+        pytest.param(f"{PACKAGE}.only_one", f"{PACKAGE}.only_one:greeting", "only_one"),
+        pytest.param(
+            f"{PACKAGE}.pipelines:make_pipeline", f"{PACKAGE}.pipelines:make_pipeline", "made"
+        ),
+        pytest.param(
+            f"{RESOURCES / 'pipelines.py'}:failing", f"{PACKAGE}.pipelines:failing", "failing"
+        ),
+        pytest.param(str(RESOURCES / "only_one.py"), f"{PACKAGE}.only_one:greeting", "only_one"),
+    ],
+    ids=["module", "module-default", "module-only-one", "factory", "file", "file-default"],
+)
+def test_load_reference(target: str, reference: str, name: str) -> None:
+    pipeline, found = load_reference(target)
+    assert (found, pipeline.name) == (reference, name)
+
+
+def _write_flow(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("from pypedream import Pipeline\npipeline = Pipeline('flow')\n")
+
+
+def test_file_reference_names_the_whole_package(isolated: Path) -> None:
+    _write_flow(isolated / "ref_proj" / "ref_pkg" / "sub" / "flow.py")
+    for package in ("ref_pkg", "ref_pkg/sub"):
+        (isolated / "ref_proj" / package / "__init__.py").write_text("")
+    # below the package root is on sys.path too: relative imports need the package name
+    sys.path[:0] = [str(isolated / "ref_proj"), str(isolated / "ref_proj" / "ref_pkg")]
+    _, reference = load_reference("ref_proj/ref_pkg/sub/flow.py")
+    assert reference == "ref_pkg.sub.flow:pipeline"
+
+
+def test_file_reference_of_a_package_init(isolated: Path) -> None:
+    _write_flow(isolated / "ref_init_pkg" / "__init__.py")
+    assert load_reference("ref_init_pkg/__init__.py")[1] == "ref_init_pkg:pipeline"
+
+
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        pytest.param("not-a-name/flow.py", "is not importable from the current", id="dash"),
+        pytest.param(
+            "json.py",
+            "the file's module name is 'json', but importing 'json' gives ",
+            id="shadowed",
+        ),
+    ],
+)
+def test_file_reference_errors(isolated: Path, relative: str, expected: str) -> None:
+    _write_flow(isolated / relative)
+    with pytest.raises(CliError, match=expected) as caught:
+        load_reference(relative)
+    assert caught.value.exit_code == 2
