@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import IO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-from pypedream.cli.errors import ExitCode
+from pypedream.cli.errors import CliError, ExitCode, listing
 
-__all__ = ["run"]
+if TYPE_CHECKING:
+    from pypedream_compiler import ExportResult
+
+    from pypedream.airflow_options import AirflowOptions
+
+__all__ = ["export_airflow", "run"]
+
+MISSING_EXTRA = (
+    'pypedream export-airflow needs the "airflow" extra: pip install "pypedream[airflow]"'
+)
 
 
 def run(
@@ -57,3 +68,140 @@ def run(
     else:
         print(result.summary(), file=stdout, flush=True)
     return ExitCode.OK if result.ok else ExitCode.STAGE_FAILED
+
+
+def export_airflow(
+    targets: Sequence[str],
+    out_dir: str,
+    *,
+    dag_id: str | None = None,
+    check: bool = False,
+    force: bool = False,
+    template_dir: str | None = None,
+    schedule: str | None = None,
+    start_date: dt.datetime | None = None,
+    catchup: bool | None = None,
+    tags: Sequence[str] | None = None,
+    owner: str | None = None,
+    default_args: Sequence[str] = (),
+    regenerate_command: str,
+    stdout: IO[str],
+) -> ExitCode:
+    """Write (or with `check`, compare) one DAG file per TARGET; return the exit code.
+
+    The Airflow options given override each pipeline's own `airflow=` options. Raises
+    CliError (nothing written) for bad targets and pipelines that cannot be exported.
+    """
+    try:  # the only import of the compiler from pypedream (import-linter allows this one)
+        from pypedream_compiler import (
+            ExportError,
+            ExportStatus,
+            GeneratedCodeError,
+        )
+        from pypedream_compiler import export_airflow as export
+    except ImportError as problem:
+        if (problem.name or "").partition(".")[0] not in {"jinja2", "libcst"}:
+            raise
+        raise CliError(MISSING_EXTRA) from None
+    from pypedream.cli.conversion import convert_value, parse_assignments
+    from pypedream.cli.target import load_reference
+
+    if dag_id is not None and len(targets) != 1:
+        raise CliError(
+            f"--dag-id names one DAG, so it needs exactly one TARGET (got {len(targets)})"
+        )
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise CliError(f"--template-dir {template_dir!r}: no such directory; fix the path")
+    texts = parse_assignments(
+        default_args, option="--default-arg", noun="default_arg", example="retries=2"
+    )
+    overrides: dict[str, Any] = {
+        "schedule": schedule,
+        "start_date": start_date,
+        "catchup": catchup,
+        "tags": tuple(tags) if tags is not None else None,
+        "owner": owner,
+        "default_args": {name: convert_value(text, None) for name, text in texts.items()},
+    }
+    jobs = []
+    for target in targets:
+        pipeline, reference = load_reference(target)
+        jobs.append((reference, _options(pipeline.airflow, overrides)))
+
+    def export_each(dry_run: bool) -> list[ExportResult]:
+        results, problems = [], []
+        for reference, options in jobs:
+            try:
+                results += export(
+                    reference,
+                    out_dir,
+                    dag_id=dag_id,
+                    options=options,
+                    check=dry_run,
+                    force=force,
+                    template_dir=template_dir,
+                    regenerate_command=regenerate_command,
+                )
+            except ExportError as problem:
+                problems.append(str(problem))
+            except GeneratedCodeError as problem:
+                if template_dir is None:
+                    raise  # a bug in the built-in template: keep the traceback
+                problems.append(f"--template-dir {template_dir!r}: {problem}")
+        _raise_for(problems)
+        return results
+
+    # Each pipeline has its own options, so one call per TARGET; all are checked before
+    # any is written, so a problem with one TARGET leaves every file untouched.
+    results = export_each(dry_run=True)
+    _refuse_shared_paths(results, [reference for reference, _ in jobs])
+    if not check:
+        try:
+            results = export_each(dry_run=False)
+        except OSError as problem:
+            raise CliError(f"cannot write to {out_dir!r}: {problem}") from None
+    differs = False
+    for result in results:
+        if result.status is ExportStatus.DIFFERS:
+            differs = True
+            state = "is out of date" if result.path.exists() else "does not exist"
+            print(
+                f"{result.path} {state}; run `{regenerate_command}` to regenerate it.", file=stdout
+            )
+            print(result.diff, end="" if result.diff.endswith("\n") else "\n", file=stdout)
+        else:
+            verb = "wrote" if result.status is ExportStatus.WRITTEN else result.status.value
+            print(f"{verb} {result.path}", file=stdout)
+    stdout.flush()
+    return ExitCode.DIFFERS if differs else ExitCode.OK
+
+
+def _raise_for(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise CliError(problems[0])
+    if problems:
+        headline = f"{len(problems)} targets cannot be exported (nothing was written)"
+        raise CliError(listing(headline, [text.replace("\n", "\n    ") for text in problems]))
+
+
+def _options(own: Any, overrides: dict[str, Any]) -> AirflowOptions | None:
+    """The pipeline's `airflow=` options (or the defaults) with the CLI's values on top."""
+    from pypedream.airflow_options import AirflowOptions
+
+    if own is not None and not isinstance(own, AirflowOptions):
+        return None  # export_airflow reports the wrong type
+    base = own or AirflowOptions()
+    default_args = {**base.default_args, **overrides["default_args"]}
+    return base.merged(**{**overrides, "default_args": default_args})
+
+
+def _refuse_shared_paths(results: Sequence[ExportResult], references: Sequence[str]) -> None:
+    owners: dict[Path, str] = {}
+    for result, reference in zip(results, references, strict=True):
+        if result.path in owners:
+            raise CliError(
+                f"targets {owners[result.path]!r} and {reference!r} both export dag_id "
+                f"{result.dag_id!r} ({result.path}); give one of them another dag_id "
+                f"(Pipeline(..., airflow=AirflowOptions(dag_id=...)))"
+            )
+        owners[result.path] = reference

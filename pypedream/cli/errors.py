@@ -12,6 +12,7 @@ class ExitCode(enum.IntEnum):
 
     OK = 0
     STAGE_FAILED = 1
+    DIFFERS = 1  # export-airflow --check: a DAG file is missing or out of date
     USAGE = 2  # bad arguments, target, definition or parameters: nothing ran
     INTERRUPTED = 130
 

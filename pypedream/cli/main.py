@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -20,13 +22,16 @@ _RUN_DESCRIPTION = """\
 Run a pipeline in this process and print a per-stage summary and the log path.
 On a terminal a live progress line shows stages done / running / failed."""
 
+_NAME_HELP = """\
+NAME is a Pipeline, or a function taking no arguments that returns one; dotted
+names (module:obj.attr) work. Without :NAME the module's `pipeline` attribute is
+used, else the module's only Pipeline."""
+
 _RUN_EPILOG = """\
 TARGET is one of
   package.module:NAME    import the module (the current directory is searched first)
   path/to/file.py:NAME   load the file (its directory is put on sys.path)
-NAME is a Pipeline, or a function taking no arguments that returns one; dotted
-names (module:obj.attr) work. Without :NAME the module's `pipeline` attribute is
-used, else the module's only Pipeline.
+{names}
 
 {conversion}
 
@@ -40,6 +45,35 @@ examples:
   pypedream run pypedream.examples.seed:pipeline
   pypedream run pipelines/daily.py:build_pipeline -p day=2024-01-31 --workers 4
   pypedream run my_project.flows:daily -p sources='["a", "b"]' --json > result.json
+"""
+
+_EXPORT_DESCRIPTION = """\
+Write one Airflow DAG file per pipeline, DIR/<dag_id>.py. The file is a thin shim:
+each task imports the pipeline by its module:NAME reference and runs one stage through
+pypedream, so that module must be importable on the Airflow workers. Files pypedream
+did not write are never overwritten (unless --force); nothing is deleted."""
+
+_EXPORT_EPILOG = """\
+TARGET is one of
+  package.module:NAME    recorded in the DAG file as typed
+  path/to/file.py:NAME   recorded as module:NAME, the file's dotted module name relative
+                         to the current directory or a sys.path entry
+{names}
+
+The Airflow options override the pipeline's own (Pipeline(..., airflow=AirflowOptions(...))):
+--tag replaces its tags, --default-arg adds to its default_args (VALUE is JSON when it
+parses as JSON, else the text as given), the others replace its values.
+
+exit status:
+  0    every file written or unchanged; with --check, every file up to date
+  1    --check: a file is missing or out of date (its diff is printed)
+  2    usage, target, definition or export error (nothing was written)
+  130  interrupted
+
+examples:
+  pypedream export-airflow pypedream.examples.seed:pipeline -o dags
+  pypedream export-airflow my_project.flows:daily -o dags --schedule '0 6 * * *' --tag sales
+  pypedream export-airflow my_project.flows:daily -o dags --check    # in CI: is dags/ current?
 """
 
 
@@ -69,12 +103,25 @@ def _run_id(text: str) -> str:
     return text
 
 
+def _start_date(text: str) -> dt.datetime:
+    from pypedream.cli.conversion import convert_value
+
+    try:
+        moment = convert_value(text, dt.datetime)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date or datetime (2024-01-31, 2024-01-31T06:00:00+02:00), "
+            f"got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pypedream.cli.conversion import CONVERSION_HELP
 
     parser = _Parser(
         prog="pypedream",
-        description="Run pypedream pipelines from the command line.",
+        description="Run pypedream pipelines, or export them as Airflow DAG files.",
         epilog="Run `pypedream COMMAND --help` for a command's options.",
         allow_abbrev=False,
     )
@@ -85,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run a pipeline in this process",
         description=_RUN_DESCRIPTION,
-        epilog=_RUN_EPILOG.format(conversion=CONVERSION_HELP),
+        epilog=_RUN_EPILOG.format(names=_NAME_HELP, conversion=CONVERSION_HELP),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -116,7 +163,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--run-id", type=_run_id, metavar="ID", help="use ID instead of a new run id")
     run.set_defaults(handler=_run)
+    _add_export_airflow(commands)
     return parser
+
+
+def _add_export_airflow(commands: Any) -> None:
+    export = commands.add_parser(
+        "export-airflow",
+        help="write Airflow DAG files that run pipelines",
+        description=_EXPORT_DESCRIPTION,
+        epilog=_EXPORT_EPILOG.format(names=_NAME_HELP),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    export.add_argument(
+        "targets", metavar="TARGET", nargs="+", help="package.module:NAME or path/to/file.py:NAME"
+    )
+    export.add_argument(
+        "-o", "--out-dir", metavar="DIR", required=True, help="write the DAG files here"
+    )
+    export.add_argument(
+        "--dag-id", metavar="ID", help="the DAG's id (one TARGET only; default: from its name)"
+    )
+    export.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and print a diff when a file is missing or out of date",
+    )
+    export.add_argument(
+        "--force", action="store_true", help="overwrite files that pypedream did not write"
+    )
+    export.add_argument(
+        "--template-dir", metavar="DIR", help="look for dag.py.j2 here before the built-in one"
+    )
+    airflow = export.add_argument_group("Airflow options")
+    airflow.add_argument(
+        "--schedule", metavar="CRON", help="a cron expression or preset such as @daily"
+    )
+    airflow.add_argument(
+        "--start-date",
+        type=_start_date,
+        metavar="ISO",
+        help="ISO date or datetime; UTC unless it has an offset",
+    )
+    airflow.add_argument(
+        "--catchup",
+        action=argparse.BooleanOptionalAction,
+        help="run the schedule's missed intervals since the start date",
+    )
+    airflow.add_argument(
+        "--tag", dest="tags", metavar="TAG", action="append", help="a DAG tag (repeat for several)"
+    )
+    airflow.add_argument("--owner", metavar="NAME", help="the tasks' owner")
+    airflow.add_argument(
+        "--default-arg",
+        dest="default_args",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="an operator default argument, e.g. retries=2 (repeat for several)",
+    )
+    export.set_defaults(handler=_export_airflow)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -134,9 +241,37 @@ def _run(args: argparse.Namespace) -> int:
     )
 
 
+def _export_airflow(args: argparse.Namespace) -> int:
+    from pypedream.cli import commands
+
+    return commands.export_airflow(
+        args.targets,
+        args.out_dir,
+        dag_id=args.dag_id,
+        check=args.check,
+        force=args.force,
+        template_dir=args.template_dir,
+        schedule=args.schedule,
+        start_date=args.start_date,
+        catchup=args.catchup,
+        tags=args.tags,
+        owner=args.owner,
+        default_args=args.default_args,
+        regenerate_command=_regenerate_command(args.argv),
+        stdout=sys.stdout,
+    )
+
+
+def _regenerate_command(argv: Sequence[str]) -> str:
+    """The export-airflow command line as typed, without the options that only check/force."""
+    typed = list(argv[argv.index("export-airflow") :])
+    return shlex.join(["pypedream", *(arg for arg in typed if arg not in ("--check", "--force"))])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` (default: sys.argv[1:]), run the command, return the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version, usage errors
@@ -144,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
+    args.argv = argv  # as typed: export-airflow records it in the DAG file header
     try:
         return int(args.handler(args))
     except (CliError, PipelineDefinitionError, ParameterError) as problem:

@@ -17,7 +17,8 @@ def test_help_lists_commands(cli: Cli) -> None:
     outcome = cli("--help")
     assert outcome.code == 0
     assert outcome.out.startswith("usage: pypedream")
-    assert "run       run a pipeline in this process" in outcome.out
+    assert "    run           run a pipeline in this process\n" in outcome.out
+    assert "    export-airflow\n                  write Airflow DAG files that run" in outcome.out
 
 
 def test_run_help_documents_targets_conversions_and_exit_codes(cli: Cli) -> None:
@@ -33,6 +34,28 @@ def test_run_help_documents_targets_conversions_and_exit_codes(cli: Cli) -> None
         "--fail-fast",
         "--json",
         "--run-id ID",
+    ):
+        assert expected in outcome.out
+
+
+def test_export_airflow_help_documents_targets_options_and_exit_codes(cli: Cli) -> None:
+    outcome = cli("export-airflow", "--help")
+    assert outcome.code == 0
+    for expected in (
+        "path/to/file.py:NAME   recorded as module:NAME",
+        "function taking no arguments",
+        "-o DIR, --out-dir DIR",
+        "--check",
+        "--force",
+        "--template-dir DIR",
+        "--schedule CRON",
+        "--start-date ISO",
+        "--catchup, --no-catchup",
+        "--tag TAG",
+        "--owner NAME",
+        "--default-arg KEY=VALUE",
+        "1    --check: a file is missing or out of date (its diff is printed)",
+        "2    usage, target, definition or export error (nothing was written)",
     ):
         assert expected in outcome.out
 
@@ -70,6 +93,22 @@ def test_no_command_prints_help_and_exits_2(cli: Cli) -> None:
             id="run-id-path",
         ),
         pytest.param(["run", "m:p", "--work", "2"], "unrecognized arguments: --work", id="abbrev"),
+        pytest.param(
+            ["export-airflow", "m:p"],
+            "the following arguments are required: -o/--out-dir",
+            id="export-no-out-dir",
+        ),
+        pytest.param(
+            ["export-airflow", "-o", "dags"],
+            "the following arguments are required: TARGET",
+            id="export-no-target",
+        ),
+        pytest.param(
+            ["export-airflow", "m:p", "-o", "dags", "--start-date", "yesterday"],
+            "argument --start-date: expected an ISO date or datetime (2024-01-31, "
+            "2024-01-31T06:00:00+02:00), got 'yesterday'",
+            id="export-start-date",
+        ),
     ],
 )
 def test_usage_errors_exit_2(cli: Cli, argv: list[str], message: str) -> None:

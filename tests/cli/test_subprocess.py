@@ -77,6 +77,7 @@ def test_help_imports_neither_airflow_nor_the_compiler(tmp_path: Path) -> None:
         "from pypedream.cli.main import main\n"
         "assert main(['--help']) == 0\n"
         "assert main(['run', '--help']) == 0\n"
+        "assert main(['export-airflow', '--help']) == 0\n"
         "heavy = {'airflow', 'jinja2', 'libcst', 'pypedream_compiler', 'structlog'}\n"
         "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}), file=sys.stderr)\n"
     )
@@ -85,3 +86,18 @@ def test_help_imports_neither_airflow_nor_the_compiler(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
+
+
+def test_export_airflow_then_check_from_an_empty_directory(tmp_path: Path) -> None:
+    args = ("export-airflow", "pypedream.examples.seed:pipeline", "-o", "dags", "--tag", "seed")
+    done = pypedream(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "wrote dags/ok_enough.py\n"
+    text = (tmp_path / "dags" / "ok_enough.py").read_text()
+    assert "# Regenerate with: pypedream " + " ".join(args) + "\n" in text
+    assert 'tags=["seed"]' in text
+    checked = pypedream(*args, "--check", cwd=tmp_path)
+    assert (checked.returncode, checked.stdout) == (0, "up to date dags/ok_enough.py\n")
+    differs = pypedream(*args[:-2], "--check", cwd=tmp_path)  # without --tag: the tags differ
+    assert differs.returncode == 1
+    assert '-    tags=["seed"],' in differs.stdout
