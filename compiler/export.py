@@ -6,9 +6,12 @@ import difflib
 import enum
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import jinja2
 
 from pypedream import Pipeline
 from pypedream.airflow_options import AirflowOptions
@@ -22,6 +25,7 @@ from .walk import build_dag_spec
 __all__ = ["ExportResult", "ExportStatus", "export_airflow", "is_generated"]
 
 GENERATED_MARKER = "# pypedream-generated: dag file"
+COMMAND_LINE = "# Regenerate with:"
 
 
 class ExportStatus(str, enum.Enum):
@@ -45,6 +49,15 @@ def is_generated(text: str) -> bool:
     return GENERATED_MARKER in text.splitlines()[:5]
 
 
+def _without_command(text: str | None) -> str | None:
+    """The text minus the "Regenerate with" comment, which depends on how export was typed."""
+    if text is None:
+        return None
+    return "".join(
+        line for line in text.splitlines(keepends=True)[:5] if not line.startswith(COMMAND_LINE)
+    ) + "".join(text.splitlines(keepends=True)[5:])
+
+
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -63,6 +76,7 @@ def export_airflow(
     *,
     dag_id: str | None = None,
     options: AirflowOptions | None = None,
+    overrides: Mapping[str, Any] | None = None,
     check: bool = False,
     force: bool = False,
     template_dir: str | os.PathLike[str] | None = None,
@@ -70,9 +84,12 @@ def export_airflow(
 ) -> list[ExportResult]:
     """Write `<out_dir>/<dag_id>.py` for each pipeline (a Pipeline or 'module:attr').
 
-    `check=True` writes nothing and reports whether each file is up to date. Files that
-    pypedream did not generate are never overwritten unless `force=True`; nothing is deleted.
-    Raises ExportError (nothing written) when any pipeline cannot be exported.
+    Airflow settings come from `options`, else each pipeline's own `airflow=` options, else
+    the defaults; `overrides` (AirflowOptions field names; None values ignored) go on top.
+    `check=True` writes nothing and reports whether each file is up to date (the
+    "Regenerate with" comment is not compared). Files that pypedream did not generate are
+    never overwritten unless `force=True`; nothing is deleted. Raises ExportError (nothing
+    written) when any pipeline cannot be exported.
     """
     items = [targets] if isinstance(targets, (Pipeline, str)) else list(targets)
     if dag_id is not None and len(items) != 1:
@@ -89,7 +106,10 @@ def export_airflow(
                 f"pipeline {pipeline.name!r}: airflow= must be pypedream.AirflowOptions, "
                 f"got {type(chosen).__name__}"
             )
-        chosen = chosen.merged(dag_id=dag_id)
+        try:
+            chosen = chosen.merged(**{**(overrides or {}), "dag_id": dag_id})
+        except TypeError as problem:
+            raise ExportError(f"unknown Airflow option: {problem}") from None
         command = regenerate_command or f"pypedream export-airflow {reference} -o {out_dir}"
         spec = build_dag_spec(pipeline, reference, chosen, command)
         if spec.dag_id in owners:
@@ -99,7 +119,13 @@ def export_airflow(
             )
         owners[spec.dag_id] = reference
         path = out / f"{spec.dag_id}.py"
-        source = render_dag(spec, templates)
+        try:
+            source = render_dag(spec, templates)
+        except jinja2.TemplateError as problem:
+            line = getattr(problem, "lineno", None)
+            where = f" at {getattr(problem, 'filename', None)}:{line}" if line else ""
+            kind = type(problem).__name__
+            raise ExportError(f"the DAG template failed{where}: {kind}: {problem}") from problem
         check_dag_source(source, str(path), strict_shape=templates is None)
         rendered.append((pipeline.name, spec.dag_id, path, source))
     for _, _, path, _ in rendered:
@@ -112,7 +138,7 @@ def export_airflow(
     for name, spec_dag_id, path, source in rendered:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if check:
-            if current == source:
+            if _without_command(current) == _without_command(source):
                 results.append(ExportResult(name, spec_dag_id, path, ExportStatus.UP_TO_DATE))
             else:
                 diff = "".join(
@@ -125,7 +151,7 @@ def export_airflow(
                 )
                 results.append(ExportResult(name, spec_dag_id, path, ExportStatus.DIFFERS, diff))
             continue
-        if current == source:
+        if _without_command(current) == _without_command(source):
             results.append(ExportResult(name, spec_dag_id, path, ExportStatus.UNCHANGED))
         else:
             _write_atomically(path, source)

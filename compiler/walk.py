@@ -70,6 +70,7 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
                 f"parameter {name!r}: type {wanted.__name__} has no Airflow Param equivalent; "
                 "use str, int, float, bool, list, dict, date or datetime"
             )
+            return ParamSpec(name, None, False, None, None, spec.description)
         else:
             schema, schema_format = _SCHEMA_TYPES[wanted]
     default = spec.default

@@ -200,3 +200,28 @@ def test_custom_template_directory_replaces_the_dag_template(tmp_path: Path) -> 
 def test_check_rejects_what_the_template_never_produces(source: str, problem: str) -> None:
     with pytest.raises(GeneratedCodeError, match=problem):
         check_dag_source(source, "dag.py")
+
+
+def test_a_broken_custom_template_is_an_export_error(tmp_path: Path) -> None:
+    (tmp_path / "dag.py.j2").write_text("{{ spec.no_such_field }}\n")
+    with pytest.raises(ExportError, match=r"the DAG template failed.*UndefinedError"):
+        export_airflow(SEED, tmp_path / "dags", template_dir=tmp_path)
+    assert not (tmp_path / "dags").exists()
+
+
+def test_the_regenerate_comment_alone_is_no_difference(tmp_path: Path) -> None:
+    export_airflow(SEED, tmp_path, regenerate_command="pypedream export-airflow x -o ./dags")
+    [result] = export_airflow(SEED, tmp_path, check=True, regenerate_command="other spelling")
+    assert result.status is ExportStatus.UP_TO_DATE
+    assert export_airflow(SEED, tmp_path)[0].status is ExportStatus.UNCHANGED
+
+
+def test_overrides_go_on_top_of_the_pipelines_own_options(tmp_path: Path) -> None:
+    [result] = export_airflow(
+        "tests.export.resources.pipelines:with_options", tmp_path, overrides={"owner": "ops"}
+    )
+    source = result.path.read_text()
+    assert 'schedule="@hourly"' in source
+    assert '"owner": "ops"' in source
+    with pytest.raises(ExportError, match="unknown Airflow option"):
+        export_airflow(SEED, tmp_path, overrides={"shedule": "@daily"})

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from pypedream import Parameter, Parameters, Pipeline, SkipStage, Stage, ctx
+from pypedream.airflow_options import AirflowOptions
 from pypedream.input import dependency, known, param
 
 HOSTILE = 'x"); import os; os.system("echo pwned") #'
@@ -156,4 +157,12 @@ unsupported = Pipeline(
         "uses_object": Stage(identity, inputs=[dependency("makes_object", "value")]),
     },
     log_settings=None,
+)
+
+
+with_options = Pipeline(
+    "with options",
+    stages={"only": Stage(lambda: 1)},
+    log_settings=None,
+    airflow=AirflowOptions(schedule="@hourly", owner="analytics"),
 )
