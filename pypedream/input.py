@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pypedream._sentinel import MISSING
@@ -35,8 +36,7 @@ def param(
     logged: bool = False,
 ) -> Input[Any]:
     """Pass the run's value of parameter `name`."""
-    mapper = KeyedInputMapper(name, default, required)
-    return Input(as_arg, InputBinding.deferred(PARAMETERS, mapper), logged)
+    return _keyed(PARAMETERS, name, as_arg, default, required, logged)
 
 
 def var(
@@ -47,8 +47,14 @@ def var(
     logged: bool = False,
 ) -> Input[Any]:
     """Pass variable `name` as the stage's ancestors left it (or the pipeline's default)."""
+    return _keyed(VARIABLES, name, as_arg, default, required, logged)
+
+
+def _keyed(
+    source: ContextVar[Any], name: str, as_arg: str, default: Any, required: bool, logged: bool
+) -> Input[Any]:
     mapper = KeyedInputMapper(name, default, required)
-    return Input(as_arg, InputBinding.deferred(VARIABLES, mapper), logged)
+    return Input(as_arg, InputBinding.deferred(source, mapper), logged)
 
 
 def dependency(

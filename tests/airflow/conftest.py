@@ -7,13 +7,12 @@ pytest process and the CLI and the JSON transport are exercised too. Airflow 2 r
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
 
 import pytest
 from pypedream_compiler.airflow_runner import BatchReport, DagRunRequest, run_in_environment
+
+from tests.support.airflow_envs import AIRFLOW2_ENV_VAR, ENVIRONMENTS, airflow_python
 
 RESOURCES = Path(__file__).parent / "resources"
 DAG_FILES = sorted(RESOURCES.glob("*_dag.py"))
@@ -26,30 +25,15 @@ REQUESTS = [
     DagRunRequest("pp_frame"),
     DagRunRequest("pp_missing"),
 ]
-AIRFLOW2_ENV_VAR = "PYPEDREAM_AIRFLOW2_PYTHON"
 
 
-def _python_for(name: str) -> Path:
-    """Return the interpreter for ``name``, or skip saying what is missing."""
-    if name == "current":
-        if importlib.util.find_spec("airflow") is None:
-            pytest.skip(f"Apache Airflow is not installed for {sys.executable}")
-        return Path(sys.executable)
-    value = os.environ.get(AIRFLOW2_ENV_VAR)
-    if not value:
-        pytest.skip(f"{AIRFLOW2_ENV_VAR} is not set (path to a Python with Airflow 2.x)")
-    if not Path(value).is_file():
-        pytest.skip(f"{AIRFLOW2_ENV_VAR}={value} does not exist")
-    return Path(value)
-
-
-@pytest.fixture(scope="module", params=["current", "airflow2"])
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
 def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BatchReport:
     """All ``REQUESTS`` over ``DAG_FILES``, run in one process of the given environment.
 
     The current environment uses a temporary Airflow home, Airflow 2 a given (kept) one.
     """
-    python = _python_for(request.param)
+    python = airflow_python(request.param)
     home = tmp_path_factory.mktemp("airflow-home") if request.param == "airflow2" else None
     report = run_in_environment(python, REQUESTS, dags_dir_files=DAG_FILES, airflow_home=home)
     if request.param == "airflow2":
