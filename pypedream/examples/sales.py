@@ -81,6 +81,10 @@ def report(revenue: float, count: int, mean: float, title: str, currency: str) -
     }
 
 
+def _title(params: Parameters) -> str:
+    return f"Sales in {params['region']} since {params['since']}"
+
+
 pipeline = Pipeline(
     "sales report",
     Parameters.define(
@@ -115,12 +119,7 @@ pipeline = Pipeline(
                 dependency("totals", "count", from_output="count"),
                 dependency("spread", "mean", from_output="mean"),
                 var("currency", "currency"),
-                Input(
-                    "title",
-                    InputBinding.deferred(
-                        ctx.PARAMETERS, mapper=lambda p: f"Sales in {p['region']} since {p['since']}"
-                    ),
-                ),
+                Input("title", InputBinding.deferred(ctx.PARAMETERS, mapper=_title)),
             ],
         ),
     },

@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "a4d22789ba21e41f"
+FINGERPRINT = "018a68f1fedc5944"
 TASK_IDS = {
     "load": "load",
     "select": "select",
