@@ -418,7 +418,7 @@ def trigger(
         {"logical_date": None, "conf": conf or {}},
     )
     if status == 400:
-        raise DevAirflowError(f"DAG {dag_id!r} refused the run: {_detail(body)}")
+        raise DevAirflowError(f"DAG {dag_id!r} refused the run (HTTP 400): {_detail(body)}")
     if status not in (200, 201):
         raise DevAirflowError(f"triggering DAG {dag_id!r}: HTTP {status}: {_detail(body)}")
     _remember_run(server, dag_id, body["dag_run_id"])
@@ -441,7 +441,8 @@ def dag_of_run(home: Path, run_id: str) -> str:
     """The DAG a run id belongs to (run ids are unique per DAG only)."""
     server = running_server(home.resolve())
     _, body = _api(server, f"/dags/~/dagRuns?run_id_pattern={_quote(run_id)}&limit=100")
-    dag_ids = sorted({run["dag_id"] for run in body.get("dag_runs", []) if run["run_id"] == run_id})
+    runs = body.get("dag_runs", [])
+    dag_ids = sorted({run["dag_id"] for run in runs if run["dag_run_id"] == run_id})
     if not dag_ids:
         raise DevAirflowError(f"no DAG run {run_id!r}; see the runs in the UI at {server.url}")
     if len(dag_ids) > 1:
