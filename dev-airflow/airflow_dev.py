@@ -214,7 +214,7 @@ def start(home: Path, dags: Path, port: int | None = None, timeout: float = 120)
     port = _free_port(port)
     (home / "logs").mkdir(parents=True, exist_ok=True)
     dags.mkdir(parents=True, exist_ok=True)
-    env = airflow_environment(home, dags, port, secrets.token_urlsafe(32))
+    env = airflow_environment(home, dags, port, secrets.token_urlsafe(64))
     migrate_log = home / "logs" / "db-migrate.log"
     with migrate_log.open("w") as log:
         done = subprocess.run(
