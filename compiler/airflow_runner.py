@@ -186,6 +186,8 @@ class BatchReport:
     airflow_home: str
     import_errors: dict[str, str]  # DAG file name -> error text
     runs: tuple[DagRunReport, ...]
+    # dag_id -> {"tasks": {task_id: sorted upstream task_ids}, "params": {name: default}}
+    dags: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def airflow_major(self) -> int:
@@ -245,6 +247,7 @@ def run_dag_files(
     major = int(version.split(".")[0])
     bag = _parse(dags_dir, major)
     import_errors = {Path(f).name: str(e) for f, e in bag.import_errors.items()}
+    structure = {dag_id: _structure(dag) for dag_id, dag in sorted(bag.dags.items())}
     logs_dir = home / "logs" / "pypedream"
     logs_dir.mkdir(parents=True, exist_ok=True)
     runs = []
@@ -254,7 +257,17 @@ def run_dag_files(
         dags = bag.dags if i == 0 else _parse(dags_dir, major).dags
         log_path = logs_dir / f"{i:03d}-{request.dag_id}.log"
         runs.append(_run_one(dags, request, major, log_path, import_errors))
-    return BatchReport(version, str(home), import_errors, tuple(runs))
+    return BatchReport(version, str(home), import_errors, tuple(runs), structure)
+
+
+def _structure(dag: Any) -> dict[str, Any]:
+    """What a parsed DAG declares: each task's upstream task ids and retries, param defaults."""
+    tasks = {
+        task.task_id: {"upstream": sorted(task.upstream_task_ids), "retries": task.retries}
+        for task in dag.tasks
+    }
+    params = {name: dag.params.get_param(name).value for name in dag.params}
+    return {"tasks": tasks, "params": json.loads(json.dumps(params, default=str))}
 
 
 def _parse(dags_dir: Path, major: int) -> Any:

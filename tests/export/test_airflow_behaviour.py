@@ -230,3 +230,24 @@ def test_structured_logs_reach_the_task_log(batch) -> None:
     assert event["stage"] == "validate_data"
     assert event["run_id"] == run.run_id
     assert event["sources"] == ["alpha", "your_girlfriend"]
+
+
+@pytest.mark.parametrize("dag_id", [pytest.param(dag_id, id=dag_id) for dag_id in sorted(TARGETS)])
+def test_parsed_dag_declares_the_pipelines_tasks_edges_and_params(batch, dag_id: str) -> None:
+    report, _ = batch
+    pipeline = load_pipeline(TARGETS[dag_id])
+    graph = pipeline.graph
+    declared = report.dags[dag_id]
+    expected_tasks = {
+        airflow_id(key): {
+            "upstream": sorted(airflow_id(up) for up in graph.upstream[key]),
+            "retries": graph.stages[key].retries,
+        }
+        for key in graph.order
+    }
+    assert declared["tasks"] == expected_tasks
+    expected_params = {
+        name: spec.default.isoformat() if isinstance(spec.default, dt.date) else spec.default
+        for name, spec in pipeline.parameters.specs.items()
+    }
+    assert declared["params"] == expected_params
