@@ -410,7 +410,9 @@ def trigger(
     server = running_server(home.resolve())
     dag = find_dag(server, dag_id, timeout)
     if dag.get("is_paused"):
-        _api(server, f"/dags/{_quote(dag_id)}", "PATCH", {"is_paused": False})
+        status, body = _api(server, f"/dags/{_quote(dag_id)}", "PATCH", {"is_paused": False})
+        if status != 200:
+            raise DevAirflowError(f"unpausing DAG {dag_id!r}: HTTP {status}: {_detail(body)}")
     status, body = _api(
         server,
         f"/dags/{_quote(dag_id)}/dagRuns",
@@ -519,13 +521,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_report(report: RunReport) -> None:
+def _print_report(report: RunReport, url: str) -> None:
     print(f"DAG run {report.dag_id} / {report.run_id}: {report.state}")
     for task in report.tasks:
         name = task.task_id if task.map_index < 0 else f"{task.task_id}[{task.map_index}]"
         print(f"  {name}: {task.state}")
         for output, value in (task.outputs or {}).items():
             print(f"      {output} = {value!r}")
+    if report.state != "success":
+        print(f"Task logs: {url}/dags/{report.dag_id}/runs/{_quote(report.run_id)}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -555,7 +559,7 @@ def _run(args: argparse.Namespace) -> int:
         print(run["dag_run_id"])
         if args.wait:
             report = wait(args.home, args.dag_id, run["dag_run_id"])
-            _print_report(report)
+            _print_report(report, running_server(args.home.resolve()).url)
             return 0 if report.state == "success" else 1
     elif args.command == "wait":
         if args.run_id is None:
@@ -564,7 +568,7 @@ def _run(args: argparse.Namespace) -> int:
             run_id = args.run_id
             dag_id = args.dag or dag_of_run(args.home, run_id)
         report = wait(args.home, dag_id, run_id, args.timeout)
-        _print_report(report)
+        _print_report(report, running_server(args.home.resolve()).url)
         return 0 if report.state == "success" else 1
     return 0
 
