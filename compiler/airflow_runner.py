@@ -46,6 +46,7 @@ __all__ = [
     "XComEntry",
     "airflow_major",
     "airflow_version",
+    "last_exception",
     "run_dag_files",
     "run_in_environment",
 ]
@@ -57,6 +58,8 @@ _EXIT_NO_AIRFLOW = 3
 # `dag.test()` brackets every task with these lines, on 2.11 and 3.x alike.
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)")
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=\S+ map_index=-?\d+")
+# A line Airflow's logging starts: "2026-11-25T14:42:25.04Z [error ..." (3.x), "[2026-11-25T..." (2.x).
+_LOG_LINE = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _process_home: Path | None = None
 
 
@@ -121,6 +124,12 @@ class TaskReport:
             if entry.key == key:
                 return entry.value
         raise KeyError(f"task '{self.task_id}' stored no XCom '{key}'")
+
+    @property
+    def exception(self) -> str | None:
+        """The exception that ended the task's last failed try, as Python prints it
+        (``traceback.format_exception_only``), read from the log; None when there is none."""
+        return last_exception(self.log or "")
 
     def to_data(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -288,8 +297,12 @@ def run_in_environment(
     airflow_home: Path | None = None,
     keep_home: bool = False,
     timeout: float | None = 900,
+    env: dict[str, str] | None = None,
 ) -> BatchReport:
-    """Run the batch with another Python's Airflow (``<python> -m pypedream_compiler...``)."""
+    """Run the batch with another Python's Airflow (``<python> -m pypedream_compiler...``).
+
+    ``env`` adds to (or overrides) this process's environment for the subprocess.
+    """
     if not Path(python).is_file():
         raise AirflowRunnerError(f"Python interpreter '{python}' does not exist")
     request = {
@@ -306,6 +319,7 @@ def run_in_environment(
             text=True,
             timeout=timeout,
             check=False,
+            env={**os.environ, **env} if env else None,
         )
     except subprocess.TimeoutExpired as exc:
         raise AirflowRunnerError(f"'{python} -m {MODULE}' ran over {timeout} s") from exc
@@ -562,6 +576,22 @@ def _decode(key: str, map_index: int, raw: Any, major: int) -> XComEntry:
     except Exception as exc:
         return XComEntry(key, map_index, None, raw_text, f"{type(exc).__name__}: {exc}")
     return XComEntry(key, map_index, value, raw_text)
+
+
+def last_exception(log: str) -> str | None:
+    """The exception line(s) closing the last traceback in ``log``, without the frames."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call")]
+    if not starts:
+        return None
+    found: list[str] = []
+    for line in lines[starts[-1] + 1 :]:
+        if found and _LOG_LINE.match(line):
+            break
+        if not found and (not line or line[0].isspace()):
+            continue  # a frame or its source line
+        found.append(line)
+    return "\n".join(found).strip() or None
 
 
 def _state_name(state: Any) -> str | None:

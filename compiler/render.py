@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from .literal import call_arguments, py_literal
-from .spec import DagSpec, ParamSpec
+from .spec import DagSpec, ParamSpec, TaskSpec
 
 __all__ = ["DAG_TEMPLATE", "environment", "render_dag"]
 
@@ -48,7 +48,24 @@ def render_dag(spec: DagSpec, template_dir: Path | None = None) -> str:
         for task in spec.tasks
         if task.flows
     }
-    return template.render(spec=spec, data_flow=data_flow, param_arguments=_param_arguments)
+    return template.render(
+        spec=spec,
+        data_flow=data_flow,
+        param_arguments=_param_arguments,
+        operator_arguments=lambda task: _operator_arguments(spec, task),
+    )
+
+
+def _operator_arguments(spec: DagSpec, task: TaskSpec) -> str:
+    """`PythonOperator(...)` arguments; retry settings only where they differ from the DAG's."""
+    arguments = [f"task_id={py_literal(task.task_id)}", "python_callable=run_stage"]
+    if task.retries != spec.retries:
+        arguments.append(f"retries={py_literal(task.retries)}")
+    if task.retry_delay_seconds != spec.retry_delay_seconds:
+        seconds = py_literal(task.retry_delay_seconds)
+        arguments.append(f"retry_delay=datetime.timedelta(seconds={seconds})")
+    before = len(task.var) + len(" = PythonOperator(")
+    return call_arguments(arguments, 4, before, len(")"))
 
 
 def _param_arguments(param: ParamSpec) -> str:

@@ -69,6 +69,8 @@ class DagSpec:
     catchup: bool
     tags: tuple[str, ...]
     default_args: dict[str, Any]
+    retries: int  # the most common stage setting, in default_args; tasks state differences
+    retry_delay_seconds: float
     max_active_runs: int | None
     params: tuple[ParamSpec, ...]
     tasks: tuple[TaskSpec, ...]

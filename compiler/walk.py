@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -130,6 +131,12 @@ def build_dag_spec(
     problem = _literal_problem(dict(options.default_args))
     if problem:
         problems.append(f"airflow default_args must be plain literals: {problem}")
+    for owned in ("retries", "retry_delay"):
+        if owned in options.default_args:
+            problems.append(
+                f"airflow default_args {owned!r}: pypedream sets it from each stage; "
+                f"use Stage({owned}=...) instead"
+            )
     if problems:
         raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
     names = python_names(list(graph.order), RESERVED_NAMES)
@@ -162,6 +169,10 @@ def build_dag_spec(
     default_args = dict(options.default_args)
     if options.owner is not None:
         default_args["owner"] = options.owner
+    settings = Counter(
+        (graph.stages[key].retries, graph.stages[key].retry_delay_seconds) for key in graph.order
+    )
+    retries, retry_delay = settings.most_common(1)[0][0] if settings else (0, 0.0)
     start = options.start_date.astimezone(dt.timezone.utc)
     command = (
         regenerate_command
@@ -181,6 +192,8 @@ def build_dag_spec(
         catchup=options.catchup,
         tags=tuple(options.tags),
         default_args=default_args,
+        retries=retries,
+        retry_delay_seconds=retry_delay,
         max_active_runs=options.max_active_runs,
         params=params,
         tasks=tuple(tasks),

@@ -100,8 +100,11 @@ def test_refuses_to_overwrite_a_file_it_did_not_write_unless_forced(
             id="schedule-and-tags",
         ),
         pytest.param(
-            ["--owner", "me", "--default-arg", "retries=3", "--default-arg", "pool=etl"],
-            ['default_args={"retries": 3, "queue": "slow", "pool": "etl", "owner": "me"}'],
+            ["--owner", "me", "--default-arg", "email_on_retry=false", "--default-arg", "pool=etl"],
+            [
+                'default_args={\n        "email_on_retry": False,\n        "queue": "slow",\n'
+                '        "pool": "etl",\n        "owner": "me",\n        "retries": 0,\n'
+            ],
             id="owner-and-default-args",
         ),
         pytest.param(

@@ -225,3 +225,9 @@ def test_overrides_go_on_top_of_the_pipelines_own_options(tmp_path: Path) -> Non
     assert '"owner": "ops"' in source
     with pytest.raises(ExportError, match="unknown Airflow option"):
         export_airflow(SEED, tmp_path, overrides={"shedule": "@daily"})
+
+
+def test_retries_belong_to_stages_not_default_args(tmp_path: Path) -> None:
+    options = AirflowOptions(default_args={"retries": 3})
+    with pytest.raises(ExportError, match=r"default_args 'retries': pypedream sets it from each"):
+        export_airflow(SEED, tmp_path, options=options)

@@ -23,7 +23,7 @@ pipeline = Pipeline(
         schedule="@hourly",
         tags=("own",),
         owner="team",
-        default_args={"retries": 1, "queue": "slow"},
+        default_args={"email_on_retry": True, "queue": "slow"},
     ),
 )
 

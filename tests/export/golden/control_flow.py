@@ -49,28 +49,17 @@ with DAG(
     start_date=datetime.datetime(2024, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=["pypedream"],
+    default_args={
+        "retries": 0,
+        "retry_delay": datetime.timedelta(seconds=0.0),
+    },
     params={
         "marker_dir": Param("/tmp/pypedream-markers", type="string"),
         "skip": Param(False, type="boolean"),
     },
 ) as dag:
-    flaky = PythonOperator(
-        task_id="flaky",
-        python_callable=run_stage,
-        retries=1,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    maybe_skip = PythonOperator(
-        task_id="maybe_skip",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    after_skip = PythonOperator(
-        task_id="after_skip",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
+    flaky = PythonOperator(task_id="flaky", python_callable=run_stage, retries=1)
+    maybe_skip = PythonOperator(task_id="maybe_skip", python_callable=run_stage)
+    after_skip = PythonOperator(task_id="after_skip", python_callable=run_stage)
 
     maybe_skip >> after_skip

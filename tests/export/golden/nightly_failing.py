@@ -66,41 +66,18 @@ with DAG(
         "email_on_failure": False,
         "depends_on_past": False,
         "owner": "analytics",
+        "retries": 0,
+        "retry_delay": datetime.timedelta(seconds=0.0),
     },
     params={
         "word": Param("boom", type="string"),
     },
 ) as dag:
-    start = PythonOperator(
-        task_id="start",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    explode = PythonOperator(
-        task_id="explode",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    after_explode = PythonOperator(
-        task_id="after_explode",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    way_after = PythonOperator(
-        task_id="way_after",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    independent = PythonOperator(
-        task_id="independent",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
+    start = PythonOperator(task_id="start", python_callable=run_stage)
+    explode = PythonOperator(task_id="explode", python_callable=run_stage)
+    after_explode = PythonOperator(task_id="after_explode", python_callable=run_stage)
+    way_after = PythonOperator(task_id="way_after", python_callable=run_stage)
+    independent = PythonOperator(task_id="independent", python_callable=run_stage)
 
     start >> explode
     explode >> after_explode

@@ -60,35 +60,19 @@ with DAG(
     start_date=datetime.datetime(2024, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=["pypedream"],
+    default_args={
+        "retries": 0,
+        "retry_delay": datetime.timedelta(seconds=0.0),
+    },
     params={
         "source1": Param("your_mom", type="string"),
         "source2": Param("your_girlfriend", type="string"),
     },
 ) as dag:
-    get_data1 = PythonOperator(
-        task_id="get_data1",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    get_data2 = PythonOperator(
-        task_id="get_data2",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    combine_data = PythonOperator(
-        task_id="combine_data",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    validate_data = PythonOperator(
-        task_id="validate_data",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
+    get_data1 = PythonOperator(task_id="get_data1", python_callable=run_stage)
+    get_data2 = PythonOperator(task_id="get_data2", python_callable=run_stage)
+    combine_data = PythonOperator(task_id="combine_data", python_callable=run_stage)
+    validate_data = PythonOperator(task_id="validate_data", python_callable=run_stage)
 
     [get_data1, get_data2] >> combine_data
     combine_data >> validate_data

@@ -58,6 +58,10 @@ with DAG(
     start_date=datetime.datetime(2024, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=["pypedream"],
+    default_args={
+        "retries": 0,
+        "retry_delay": datetime.timedelta(seconds=0.0),
+    },
     params={
         'x"); import os; os.system("echo pwned") #': Param(
             'x"); import os; os.system("echo pwned") #', type="string"
@@ -70,22 +74,11 @@ with DAG(
     },
 ) as dag:
     x_import_os_os_system_echo_pwned = PythonOperator(
-        task_id="x_import_os_os.system_echo_pwned",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
+        task_id="x_import_os_os.system_echo_pwned", python_callable=run_stage
     )
     ti_xcom_pull_task_ids_a = PythonOperator(
-        task_id="ti.xcom_pull_task_ids_a",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
+        task_id="ti.xcom_pull_task_ids_a", python_callable=run_stage
     )
-    joined = PythonOperator(
-        task_id="joined",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
+    joined = PythonOperator(task_id="joined", python_callable=run_stage)
 
     [x_import_os_os_system_echo_pwned, ti_xcom_pull_task_ids_a] >> joined

@@ -64,6 +64,10 @@ with DAG(
     start_date=datetime.datetime(2024, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=["pypedream"],
+    default_args={
+        "retries": 0,
+        "retry_delay": datetime.timedelta(seconds=0.0),
+    },
     params={
         "region": Param("north", type="string"),
         "min_amount": Param(
@@ -72,36 +76,11 @@ with DAG(
         "since": Param("2026-11-01", type="string", format="date"),
     },
 ) as dag:
-    load = PythonOperator(
-        task_id="load",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    select = PythonOperator(
-        task_id="select",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    totals = PythonOperator(
-        task_id="totals",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    spread = PythonOperator(
-        task_id="spread",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
-    report = PythonOperator(
-        task_id="report",
-        python_callable=run_stage,
-        retries=0,
-        retry_delay=datetime.timedelta(seconds=0.0),
-    )
+    load = PythonOperator(task_id="load", python_callable=run_stage)
+    select = PythonOperator(task_id="select", python_callable=run_stage)
+    totals = PythonOperator(task_id="totals", python_callable=run_stage)
+    spread = PythonOperator(task_id="spread", python_callable=run_stage)
+    report = PythonOperator(task_id="report", python_callable=run_stage)
 
     load >> select
     select >> totals
