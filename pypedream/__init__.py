@@ -17,6 +17,7 @@ from pypedream.errors import (
     PipelineFailed,
     PypedreamError,
     SkipStage,
+    ValueTransportError,
     VariableConflictError,
 )
 from pypedream.graph import Edge, StageGraph
@@ -69,6 +70,7 @@ __all__ = [
     "StageGraph",
     "StageResult",
     "StageStatus",
+    "ValueTransportError",
     "VariableConflictError",
     "Variables",
     "ctx",

@@ -18,7 +18,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pypedream import ctx
-from pypedream.errors import PypedreamError, SkipStage, VariableConflictError
+from pypedream.errors import (
+    PypedreamError,
+    SkipStage,
+    ValueTransportError,
+    VariableConflictError,
+)
 from pypedream.executor import AncestorOutputs
 from pypedream.fingerprint import fingerprint
 from pypedream.outputs import default_output_mapper
@@ -27,7 +32,8 @@ from pypedream.pipeline import Pipeline
 from pypedream.reference import load_pipeline
 from pypedream.result import StageResult, StageStatus
 from pypedream.stage_execution import execute_stage
-from pypedream.value_codec import PREFIX, UnsupportedValueError, from_tree, to_tree
+from pypedream.value_codec import PREFIX, from_tree
+from pypedream.value_transport import encode_outputs, encode_variable
 from pypedream.variables import DELETED
 
 __all__ = ["ENVELOPE_KEY", "StaleDagError", "ValueTransportError", "run_task"]
@@ -39,10 +45,6 @@ _pipelines: dict[str, tuple[Pipeline, str]] = {}
 
 class StaleDagError(PypedreamError, RuntimeError):
     """The DAG file was exported from a different version of the pipeline."""
-
-
-class ValueTransportError(PypedreamError, TypeError):
-    """A stage output cannot be handed to other Airflow tasks."""
 
 
 def _pipeline(reference: str) -> tuple[Pipeline, str]:
@@ -150,26 +152,19 @@ def _base_variables(pipeline: Pipeline, writes: Mapping[str, list[Any]]) -> dict
     return base
 
 
+def _plain_datetime(value: Any) -> Any:
+    """Airflow's pendulum DateTime as the stdlib datetime a native run has (same instant)."""
+    if not isinstance(value, dt.datetime) or type(value) is dt.datetime:
+        return value
+    offset = value.utcoffset()
+    zone = None if offset is None else dt.timezone(offset)
+    return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=zone, fold=value.fold)
+
+
 def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
     from pypedream.log_setup import create_task_log
 
     return create_task_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
-
-
-def _encode_outputs(key: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    encoded = {}
-    for name, value in outputs.items():
-        try:
-            encoded[name] = to_tree(value)
-        except UnsupportedValueError as problem:
-            raise ValueTransportError(
-                f"stage {key!r} output {name!r}: {problem}, which cannot be handed to other "
-                "Airflow tasks. Return plain data (str, numbers, bools, None, lists, tuples, "
-                "dicts, sets, dates, Decimal, UUID, bytes, pandas/numpy objects) or dataclasses "
-                "and enums from an importable module; for large or special objects write them "
-                "to storage and return the path."
-            ) from problem
-    return encoded
 
 
 def _push_for_airflow(ti: Any, stage_result: StageResult, custom: bool, log: Any) -> None:
@@ -217,7 +212,7 @@ def run_task(
     stage = graph.stages[stage_key]
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context.get("params") or {})
-    run_info = ctx.RunInfo(run_id, pipeline.name, context.get("logical_date"))
+    run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
     log = _task_logger(pipeline, run_id)
     envelopes = _Envelopes(ti, task_ids)
     writes = _variable_writes(pipeline, stage_key, envelopes)
@@ -253,18 +248,8 @@ def run_task(
         if value is DELETED:
             writes[name] = [index]
         else:
-            writes[name] = [index, _encode_variable(stage_key, name, value)]
-    envelope = {"outputs": _encode_outputs(stage_key, result.outputs), "variables": writes}
+            writes[name] = [index, encode_variable(stage_key, name, value)]
+    envelope = {"outputs": encode_outputs(stage_key, result.outputs), "variables": writes}
     ti.xcom_push(key=ENVELOPE_KEY, value=PREFIX + json.dumps(envelope, separators=(",", ":")))
     custom = stage.output_mapper is not default_output_mapper
     _push_for_airflow(ti, result, custom, log)
-
-
-def _encode_variable(key: str, name: str, value: Any) -> Any:
-    try:
-        return to_tree(value)
-    except UnsupportedValueError as problem:
-        raise ValueTransportError(
-            f"stage {key!r} variable {name!r}: {problem}, which cannot be handed to other "
-            "Airflow tasks; store plain data in variables"
-        ) from problem

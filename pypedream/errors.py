@@ -6,6 +6,7 @@
     ├── InputBindingError (LookupError)        a stage input could not be resolved at run time
     ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
+    ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
 
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
@@ -28,6 +29,7 @@ __all__ = [
     "PipelineFailed",
     "PypedreamError",
     "SkipStage",
+    "ValueTransportError",
     "VariableConflictError",
 ]
 
@@ -79,6 +81,10 @@ class OutputMappingError(PypedreamError, ValueError):
 
 class VariableConflictError(PypedreamError, RuntimeError):
     """Two stages that do not depend on each other wrote the same variable."""
+
+
+class ValueTransportError(PypedreamError, TypeError):
+    """A stage output or variable cannot be handed to other Airflow tasks (see value_transport)."""
 
 
 class PipelineFailed(PypedreamError, RuntimeError):

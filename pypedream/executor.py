@@ -95,6 +95,7 @@ class _Run:
         log: Any,
         observer: RunObserver | None,
         fail_fast: bool,
+        airflow_fidelity: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.graph = graph
@@ -114,6 +115,8 @@ class _Run:
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()
         self.context.run(self._enter, pipeline, parameters, run_info, log)
+        if airflow_fidelity:  # an instance attribute: the default path stays untouched
+            self.execute = self._execute_like_airflow  # type: ignore[method-assign]
 
     @staticmethod
     def _enter(pipeline: Pipeline, parameters: Parameters, run_info: ctx.RunInfo, log: Any) -> None:
@@ -175,6 +178,14 @@ class _Run:
         return execute_stage(
             key, stage, self.log, self.variables_base(key), time.perf_counter() - self.clock
         )
+
+    def _execute_like_airflow(self, key: str) -> StageResult:
+        """`execute`, then hand the stage's values on exactly as an Airflow task does."""
+        from pypedream.outputs import default_output_mapper
+        from pypedream.value_transport import carry_like_airflow
+
+        custom = self.stages[key].output_mapper is not default_output_mapper
+        return carry_like_airflow(_Run.execute(self, key), custom, self.log)
 
     def record(self, result: StageResult) -> None:
         key = result.key
@@ -295,6 +306,7 @@ def run_pipeline(
     run_id: str | None = None,
     logical_date: dt.datetime | None = None,
     observer: RunObserver | None = None,
+    airflow_fidelity: bool = False,
 ) -> RunResult:
     """Validate, resolve parameters, run every stage, and return (or raise) the result."""
     graph = pipeline.graph
@@ -311,7 +323,7 @@ def run_pipeline(
 
         run_log = create_run_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
         log = run_log.logger
-    run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast)
+    run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast, airflow_fidelity)
     try:
         if log is not None:
             log.info(

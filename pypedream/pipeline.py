@@ -115,6 +115,7 @@ class Pipeline:
         run_id: str | None = None,
         logical_date: dt.datetime | None = None,
         observer: RunObserver | None = None,
+        airflow_fidelity: bool = False,
         **overrides: Any,
     ) -> RunResult:
         """Run every stage in-process and return the RunResult.
@@ -123,6 +124,9 @@ class Pipeline:
         needed for names that clash with these options). `max_workers=N` runs independent
         stages on N threads; the default runs them one at a time in a fixed order.
         Raises PipelineFailed when a stage failed, unless `raise_on_failure=False`.
+        `airflow_fidelity=True` hands every stage's outputs to downstream stages through the
+        encoding exported Airflow tasks use: a value Airflow cannot carry fails its stage with
+        the same ValueTransportError, and values Airflow would change are logged as warnings.
         """
         from pypedream.executor import run_pipeline
 
@@ -136,6 +140,7 @@ class Pipeline:
             run_id=run_id,
             logical_date=logical_date,
             observer=observer,
+            airflow_fidelity=airflow_fidelity,
         )
 
     def __repr__(self) -> str:
