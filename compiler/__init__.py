@@ -10,19 +10,34 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .errors import ExportError, GeneratedCodeError
+    from .errors import AirflowMissingError, ExportError, GeneratedCodeError, ParityError
     from .export import ExportResult, ExportStatus, export_airflow, is_generated
+    from .parity import ParityCase, ParityReport, RunParity, StageParity, run_parity
 
 __all__ = [
+    "AirflowMissingError",
     "ExportError",
     "ExportResult",
     "ExportStatus",
     "GeneratedCodeError",
+    "ParityCase",
+    "ParityError",
+    "ParityReport",
+    "RunParity",
+    "StageParity",
     "export_airflow",
     "is_generated",
+    "run_parity",
 ]
 
 _HOMES = {
+    "AirflowMissingError": "errors",
+    "ParityError": "errors",
+    "ParityCase": "parity",
+    "ParityReport": "parity",
+    "RunParity": "parity",
+    "StageParity": "parity",
+    "run_parity": "parity",
     "ExportError": "errors",
     "GeneratedCodeError": "errors",
     "ExportResult": "export",

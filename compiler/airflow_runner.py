@@ -58,7 +58,7 @@ _EXIT_NO_AIRFLOW = 3
 # `dag.test()` brackets every task with these lines, on 2.11 and 3.x alike.
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)")
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=\S+ map_index=-?\d+")
-# A line Airflow's logging starts: "2026-11-25T14:42:25.04Z [error ..." (3.x), "[2026-11-25T..." (2.x).
+# Where Airflow's log lines start: "2026-11-25T14:42:25.04Z [error" (3.x), "[2026-11-25T" (2.x).
 _LOG_LINE = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _process_home: Path | None = None
 

@@ -1,4 +1,11 @@
-"""Errors of the compiler. ExportError lists every problem, like PipelineDefinitionError."""
+"""Errors of the compiler. ExportError lists every problem, like PipelineDefinitionError.
+
+    PypedreamError
+    ├── ExportError (ValueError)              a pipeline cannot become a DAG file
+    ├── GeneratedCodeError (RuntimeError)     a rendered DAG file failed its check (template bug)
+    └── ParityError (RuntimeError)            a parity comparison could not be made
+        └── AirflowMissingError               no Apache Airflow where parity needs it
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from collections.abc import Sequence
 
 from pypedream.errors import PypedreamError
 
-__all__ = ["ExportError", "GeneratedCodeError"]
+__all__ = ["AirflowMissingError", "ExportError", "GeneratedCodeError", "ParityError"]
 
 
 class ExportError(PypedreamError, ValueError):
@@ -25,3 +32,11 @@ class ExportError(PypedreamError, ValueError):
 
 class GeneratedCodeError(PypedreamError, RuntimeError):
     """A rendered DAG file failed the syntax or shape check (a template bug); nothing written."""
+
+
+class ParityError(PypedreamError, RuntimeError):
+    """A parity comparison could not be made (differences are reported, never raised)."""
+
+
+class AirflowMissingError(ParityError):
+    """The Python that should run Airflow has no Apache Airflow installed."""
