@@ -65,7 +65,7 @@ class ValueWarning:
     """One problem with one value: where it is, what Airflow does to it, and whether it blocks."""
 
     stage: str
-    xcom: str  # "return_value", an output key, or "pypedream" (pypedream's own XCom)
+    xcom: str  # an output key (unsupported, large), else the key of Airflow's own XCom
     path: str  # inside the value, '' for the value itself
     kind: str  # unsupported | large | integral-float | big-int | refused | changed | needs-config
     message: str
@@ -82,7 +82,8 @@ class ValueWarning:
 
     def describe(self) -> str:
         where = f" at {self.path}" if self.path else ""
-        return f"stage {self.stage!r} XCom {self.xcom!r}{where}: {self.message}"
+        what = "Airflow XCom" if self.airflow_xcom_only else "output"
+        return f"stage {self.stage!r} {what} {self.xcom!r}{where}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -221,6 +222,8 @@ def stage_warnings(stage_result: StageResult, custom_outputs: bool) -> list[Valu
                     f"where large values slow every run: {_BACKEND}",
                 )
             )
+    if any(w.blocking for w in found):
+        return found  # the Airflow task fails before it stores Airflow's own XComs
     pushes = [("return_value", stage_result.return_value)]
     if custom_outputs:
         pushes += [(k, v) for k, v in stage_result.outputs.items() if k not in _RESERVED_XCOM_KEYS]

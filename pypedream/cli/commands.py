@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
     from pypedream.airflow_options import AirflowOptions
 
-__all__ = ["export_airflow", "run"]
+__all__ = ["check", "export_airflow", "parity", "run"]
 
 MISSING_EXTRA = (
     'pypedream export-airflow needs the "airflow" extra: pip install "pypedream[airflow]"'
+)
+MISSING_AIRFLOW = (
+    'pypedream parity needs Apache Airflow: pip install "pypedream[airflow]" '
+    "(or pass --airflow-env PATH)"
 )
 
 
@@ -205,3 +209,98 @@ def _refuse_shared_paths(results: Sequence[ExportResult], references: Sequence[s
                 f"(Pipeline(..., airflow=AirflowOptions(dag_id=...)))"
             )
         owners[result.path] = reference
+
+
+def _load_with_params(
+    target: str, assignments: Sequence[str], *, by_reference: bool
+) -> tuple[Any, str, dict[str, Any]]:
+    """TARGET's pipeline, its `module:attr` reference (when `by_reference`, else TARGET) and
+    its converted, checked `-p` values."""
+    from pypedream.cli.conversion import convert_parameters, parse_assignments
+    from pypedream.cli.target import load_pipeline, load_reference
+
+    texts = parse_assignments(assignments)
+    if by_reference:
+        pipeline, reference = load_reference(target)
+    else:
+        pipeline, reference = load_pipeline(target), target
+    pipeline.validate()
+    params = convert_parameters(pipeline.parameters, texts, pipeline.name)
+    pipeline.parameters.resolve(params, pipeline.name)  # missing/mistyped: fail before running
+    return pipeline, reference, params
+
+
+def parity(
+    target: str,
+    assignments: Sequence[str] = (),
+    *,
+    as_json: bool = False,
+    keep: bool = False,
+    airflow_env: str | None = None,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    stdout: IO[str],
+    stderr: IO[str],
+) -> ExitCode:
+    """Run TARGET in an embedded Airflow and natively, compare every stage; return the exit code.
+
+    Exit 0 when every stage behaves the same, 1 on any difference; CliError (exit 2) when the
+    comparison cannot be made. With `as_json`, stdout carries only the report.
+    """
+    try:  # the compiler, imported inside the function (import-linter allows this module only)
+        from pypedream_compiler import AirflowMissingError, ParityError, run_parity
+    except ImportError as problem:
+        if (problem.name or "").partition(".")[0] not in {"jinja2", "libcst"}:
+            raise
+        raise CliError(MISSING_AIRFLOW) from None
+    python = None
+    if airflow_env is not None:
+        python = Path(airflow_env)
+        if python.is_dir():  # a virtual environment: its interpreter
+            python = python / "bin" / "python"
+        if not python.is_file():
+            raise CliError(f"--airflow-env {airflow_env!r}: no such Python; fix the path")
+    quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
+    with quiet_stdout:
+        _, reference, params = _load_with_params(target, assignments, by_reference=True)
+        try:
+            report = run_parity(
+                [(reference, params)], airflow_python=python, keep=keep, rtol=rtol, atol=atol
+            )
+        except AirflowMissingError as problem:
+            hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"
+            raise CliError(hint) from None
+        except ParityError as problem:
+            raise CliError(str(problem)) from None
+    print(report.to_json() if as_json else report.render(), file=stdout, flush=True)
+    return ExitCode.OK if report.equal else ExitCode.DIFFERS
+
+
+def check(
+    target: str,
+    assignments: Sequence[str] = (),
+    *,
+    as_json: bool = False,
+    stdout: IO[str],
+    stderr: IO[str],
+) -> ExitCode:
+    """Run TARGET natively and report whether every value can travel between Airflow tasks.
+
+    Exit 0 when nothing blocks the export, 1 when a value cannot be carried (or a stage
+    failed, so its values could not be checked). Needs no Airflow.
+    """
+    from pypedream.cli.report import format_failures
+    from pypedream.readiness import check_readiness
+
+    quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
+    with quiet_stdout:
+        pipeline, _, params = _load_with_params(target, assignments, by_reference=False)
+        result = pipeline.run(params, raise_on_failure=False)
+    report = check_readiness(result, pipeline)
+    if result.failed:
+        print(format_failures(result) + "\n", file=stderr, flush=True)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, default=repr), file=stdout, flush=True)
+    else:
+        print(report.render(), file=stdout, flush=True)
+    return ExitCode.DIFFERS if report.blocking or result.failed else ExitCode.OK

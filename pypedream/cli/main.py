@@ -77,6 +77,52 @@ examples:
 """
 
 
+_PARITY_DESCRIPTION = """\
+Run a pipeline in an embedded, throw-away Apache Airflow (exported DAG file, SQLite,
+dag.test(): no server) and natively with the same parameters, run id and logical date,
+then compare every stage: status, every output (exactly: type and value, floats bit for
+bit), and for failed stages the exception type and message. Prints a table, the export
+readiness report and the verdict."""
+
+_PARITY_EPILOG = """\
+TARGET must be importable by module name, as Airflow imports it:
+  package.module:NAME    or   path/to/file.py:NAME (under the current directory or sys.path)
+{names}
+
+{conversion}
+
+exit status:
+  0    every stage behaves the same natively and in Airflow
+  1    a difference (each is listed with its stage, output and path)
+  2    usage, target, parameter or environment error (e.g. no Airflow installed)
+  130  interrupted
+
+examples:
+  pypedream parity pypedream.examples.seed:pipeline
+  pypedream parity my_project.flows:daily -p day=2024-01-31 --json > parity.json
+  pypedream parity my_project.flows:daily --airflow-env .venv-airflow2/bin/python
+  pypedream parity my_project.flows:model --rtol 1e-9     # floats may differ in the last bits
+"""
+
+_CHECK_DESCRIPTION = """\
+Run a pipeline natively (no Airflow needed) and report, for every stage output, its type,
+its serialized size and every way Airflow cannot carry it or will change it."""
+
+_CHECK_EPILOG = """\
+{names}
+
+exit status:
+  0    every value can be carried between Airflow tasks (warnings may be printed)
+  1    a value cannot be carried at all, or a stage failed (its values were not checked)
+  2    usage, target, definition or parameter error (nothing ran)
+  130  interrupted
+
+examples:
+  pypedream check pypedream.examples.sales:pipeline -p region=north
+  pypedream check my_project.flows:daily --json
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, reporting usage errors as `Error: ...` like every other CLI error."""
 
@@ -121,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="pypedream",
-        description="Run pypedream pipelines, or export them as Airflow DAG files.",
+        description="Run pypedream pipelines, export them as Airflow DAG files, and check that "
+        "Airflow runs them the same.",
         epilog="Run `pypedream COMMAND --help` for a command's options.",
         allow_abbrev=False,
     )
@@ -164,7 +211,95 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", type=_run_id, metavar="ID", help="use ID instead of a new run id")
     run.set_defaults(handler=_run)
     _add_export_airflow(commands)
+    _add_parity(commands, CONVERSION_HELP)
+    _add_check(commands)
     return parser
+
+
+def _add_param_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--param",
+        dest="assignments",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="set a parameter (repeat for several); converted by the parameter's type",
+    )
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 such as 1e-9, got {text!r}")
+    return value
+
+
+def _add_parity(commands: Any, conversion: str) -> None:
+    parity = commands.add_parser(
+        "parity",
+        help="run a pipeline natively and in an embedded Airflow, compare every stage",
+        description=_PARITY_DESCRIPTION,
+        epilog=_PARITY_EPILOG.format(names=_NAME_HELP, conversion=conversion),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parity.add_argument("target", metavar="TARGET", help="package.module:NAME or file.py:NAME")
+    _add_param_option(parity)
+    parity.add_argument(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="print the report as JSON on stdout (and nothing else there)",
+    )
+    parity.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the Airflow home (DAG file, airflow.db, logs) and print where it is",
+    )
+    parity.add_argument(
+        "--airflow-env",
+        metavar="PYTHON",
+        help="run Airflow with this Python (or virtualenv directory), e.g. one with Airflow 2",
+    )
+    parity.add_argument(
+        "--rtol",
+        type=_tolerance,
+        default=0.0,
+        metavar="X",
+        help="floats match within this relative tolerance (reported as such); default exact",
+    )
+    parity.add_argument(
+        "--atol",
+        type=_tolerance,
+        default=0.0,
+        metavar="X",
+        help="floats match within this absolute tolerance (reported as such); default exact",
+    )
+    parity.set_defaults(handler=_parity)
+
+
+def _add_check(commands: Any) -> None:
+    check = commands.add_parser(
+        "check",
+        help="run a pipeline natively and report values Airflow cannot carry or will change",
+        description=_CHECK_DESCRIPTION,
+        epilog=_CHECK_EPILOG.format(names=_NAME_HELP),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    check.add_argument("target", metavar="TARGET", help="package.module:NAME or file.py:NAME")
+    _add_param_option(check)
+    check.add_argument(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="print the report as JSON on stdout (and nothing else there)",
+    )
+    check.set_defaults(handler=_check)
 
 
 def _add_export_airflow(commands: Any) -> None:
@@ -259,6 +394,30 @@ def _export_airflow(args: argparse.Namespace) -> int:
         default_args=args.default_args,
         regenerate_command=_regenerate_command(args.argv),
         stdout=sys.stdout,
+    )
+
+
+def _parity(args: argparse.Namespace) -> int:
+    from pypedream.cli import commands
+
+    return commands.parity(
+        args.target,
+        args.assignments,
+        as_json=args.as_json,
+        keep=args.keep,
+        airflow_env=args.airflow_env,
+        rtol=args.rtol,
+        atol=args.atol,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pypedream.cli import commands
+
+    return commands.check(
+        args.target, args.assignments, as_json=args.as_json, stdout=sys.stdout, stderr=sys.stderr
     )
 
 
