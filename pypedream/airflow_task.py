@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pypedream import ctx
+from pypedream._iso import parse_datetime
 from pypedream.errors import (
     PypedreamError,
     SkipStage,
@@ -64,7 +65,7 @@ def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
         value = params[name]
         wanted = spec.value_type
         if isinstance(value, str) and wanted is dt.datetime:
-            value = dt.datetime.fromisoformat(value)
+            value = parse_datetime(value)
         elif isinstance(value, str) and wanted is dt.date:
             value = dt.date.fromisoformat(value)
         values[name] = value

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pypedream._iso import parse_datetime
 from pypedream._suggest import did_you_mean
 from pypedream.cli.errors import CliError, listing
 
@@ -114,7 +115,7 @@ def _converter(expected: type) -> tuple[Callable[[str], Any], str, str]:
     if expected is dict:
         return _json_of(dict), "a JSON object", "'{\"key\": 1}'"
     if expected is dt.datetime:
-        return _to_datetime, "an ISO datetime", "2024-01-31T12:00:00"
+        return parse_datetime, "an ISO datetime", "2024-01-31T12:00:00"
     if expected is dt.date:
         return dt.date.fromisoformat, "an ISO date", "2024-01-31"
     if isinstance(expected, type) and issubclass(expected, enum.Enum):
@@ -140,12 +141,6 @@ def _json_of(kind: type) -> Callable[[str], Any]:
         return value
 
     return convert
-
-
-def _to_datetime(text: str) -> dt.datetime:
-    if text.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not read the "Z" suffix
-        text = text[:-1] + "+00:00"
-    return dt.datetime.fromisoformat(text)
 
 
 def _enum_of(kind: type[enum.Enum]) -> Callable[[str], enum.Enum]:
