@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pypedream.binding import DEFAULT_OUTPUT_KEY
@@ -20,7 +20,13 @@ from pypedream.result import StageResult, StageStatus
 from pypedream.value_codec import UnsupportedValueError, from_tree, to_tree
 from pypedream.variables import DELETED
 
-__all__ = ["carry_like_airflow", "encode_outputs", "encode_variable", "transport_error"]
+__all__ = [
+    "DecodedOutputs",
+    "carry_like_airflow",
+    "encode_outputs",
+    "encode_variable",
+    "transport_error",
+]
 
 _PLAIN_DATA = (
     "Return plain data (str, numbers, bools, None, lists, tuples, dicts, sets, dates, Decimal, "
@@ -61,7 +67,29 @@ def encode_variable(key: str, name: str, value: Any) -> Any:
 
 def _through_json(tree: Any) -> Any:
     """The tree after the trip an Airflow task's XCom string makes (json out and back)."""
-    return from_tree(json.loads(json.dumps(tree, separators=(",", ":"))))
+    return json.loads(json.dumps(tree, separators=(",", ":")))
+
+
+class DecodedOutputs(Mapping[str, Any]):
+    """A stage's outputs as Airflow tasks receive them: each read decodes a fresh copy, so a
+    downstream stage mutating its input changes nothing upstream (as in Airflow)."""
+
+    __slots__ = ("_trees",)
+
+    def __init__(self, trees: Mapping[str, Any]) -> None:
+        self._trees = dict(trees)
+
+    def __getitem__(self, name: str) -> Any:
+        return from_tree(self._trees[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._trees)
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def carry_like_airflow(result: StageResult, custom_outputs: bool, log: Any) -> StageResult:
@@ -75,9 +103,11 @@ def carry_like_airflow(result: StageResult, custom_outputs: bool, log: Any) -> S
     key = result.key
     stage_log = log.bind(stage=key) if log is not None else None
     try:
-        outputs = {n: _through_json(t) for n, t in encode_outputs(key, result.outputs).items()}
+        outputs = DecodedOutputs(_through_json(encode_outputs(key, result.outputs)))
         writes = {
-            name: value if value is DELETED else _through_json(encode_variable(key, name, value))
+            name: value
+            if value is DELETED
+            else from_tree(_through_json(encode_variable(key, name, value)))
             for name, value in result.variable_writes.items()
         }
     except ValueTransportError as problem:
