@@ -1,10 +1,10 @@
 """Errors of the compiler. ExportError lists every problem, like PipelineDefinitionError.
 
-    PypedreamError
-    ├── ExportError (ValueError)              a pipeline cannot become a DAG file
-    ├── GeneratedCodeError (RuntimeError)     a rendered DAG file failed its check (template bug)
-    └── ParityError (RuntimeError)            a parity comparison could not be made
-        └── AirflowMissingError               no Apache Airflow where parity needs it
+PypedreamError
+├── ExportError (ValueError)              a pipeline cannot become a DAG file
+├── GeneratedCodeError (RuntimeError)     a rendered DAG file failed its check (template bug)
+└── ParityError (RuntimeError)            a parity comparison could not be made
+    └── AirflowMissingError               no Apache Airflow where parity needs it
 """
 
 from __future__ import annotations

@@ -138,8 +138,10 @@ class ParityReport:
         return matching[index]
 
     def verdict(self) -> str:
-        comparison = "exact" if not (self.rtol or self.atol) else (
-            f"floats within rtol={self.rtol:g}, atol={self.atol:g}"
+        comparison = (
+            "exact"
+            if not (self.rtol or self.atol)
+            else (f"floats within rtol={self.rtol:g}, atol={self.atol:g}")
         )
         where = f"Airflow {self.airflow_version}"
         timing = f"Airflow {self.airflow_seconds:.1f}s, native {self.native_seconds:.1f}s"
