@@ -78,9 +78,8 @@ class RunParity:
             lines.append(f"ERROR: {self.error}")
         rows = [("stage", "native", "airflow", "outputs", "first difference")]
         for row in self.stages:
-            rows.append(
-                (row.stage, row.native, row.airflow, row.outputs, _cell(row.difference or ""))
-            )
+            difference = (row.difference or "").removeprefix(f"stage {row.stage!r} ")
+            rows.append((row.stage, row.native, row.airflow, row.outputs, _cell(difference)))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         table = [
             "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=False)) + "  " + r[4]

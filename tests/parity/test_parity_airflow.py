@@ -152,3 +152,5 @@ def test_the_table_reads_well(report: ParityReport) -> None:
     header = next(line for line in lines if line.startswith("stage "))
     assert header.split() == ["stage", "native", "airflow", "outputs", "first", "difference"]
     assert "  ! stage 'gold' output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)" in lines
+    gold = next(line for line in lines if line.startswith("gold "))
+    assert gold.split(None, 4)[4] == "output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)"
