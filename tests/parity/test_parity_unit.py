@@ -205,3 +205,15 @@ def test_report_json_and_verdict() -> None:
         "airflow_error": None,
         "equal": True,
     }
+
+
+def test_assert_parity_raises_the_readable_diff(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypedream_compiler.testing import assert_parity
+
+    monkeypatch.setattr(parity_module, "run_parity", _fake_report)
+    assert assert_parity("a:p").equal
+    with pytest.raises(AssertionError) as failure:
+        assert_parity("b:p", {"ok": False})
+    message = str(failure.value)
+    assert message.startswith("native and Airflow runs differ:\n\npipeline 'b:p' (b:p) with ")
+    assert "  ! stage 's' output 'return': x" in message
