@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pypedream import Pipeline, RunResult, StageResult
+from pypedream._iso import parse_datetime
 from pypedream.airflow_task import ENVELOPE_KEY
 from pypedream.compare import first_difference
 from pypedream.readiness import check_readiness
@@ -171,12 +172,13 @@ def _conf(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _native_params(pipeline: Pipeline, conf: Mapping[str, Any]) -> dict[str, Any]:
-    """The conf as the Airflow task reads it back (dates from ISO), for the native run."""
+    """The conf as the Airflow task reads it back (dates from ISO, with airflow_task's
+    parser), for the native run."""
     params = dict(conf)
     for name, spec in pipeline.parameters.specs.items():
         value = params.get(name)
         if isinstance(value, str) and spec.value_type is dt.datetime:
-            params[name] = dt.datetime.fromisoformat(value)
+            params[name] = parse_datetime(value)
         elif isinstance(value, str) and spec.value_type is dt.date:
             params[name] = dt.date.fromisoformat(value)
     return params
