@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run pypedream on a fresh machine: only Python 3.10+ and pip are needed.
 
-    python3 dev.py demo   # install, run the bundled example natively, export it to Airflow
+    python3 dev.py demo   # install; run the bundled example natively, export it, check parity
     python3 dev.py test   # install everything (Airflow 3 and 2.11 too), lint, run every test
 
 Environments live in .venv (pypedream + Airflow 3 + dev tools) and .venv-airflow2
@@ -68,15 +68,19 @@ def _main_env(extras: str) -> Path:
 
 
 def demo() -> int:
-    """Run the bundled example natively (logs + summary), then export it as an Airflow DAG."""
+    """Run the bundled example natively (logs + summary), export it as an Airflow DAG, and
+    show its parity report: the same pipeline run in an embedded Airflow, stage by stage."""
     env = _main_env("airflow")
     pypedream = _bin(env, "pypedream")
-    code = _run(pypedream, "run", "pypedream.examples.seed:pipeline")
-    if code:
-        return code
-    return _run(
-        pypedream, "export-airflow", "pypedream.examples.seed:pipeline", "-o", "dev-airflow/dags"
-    )
+    for command in (
+        ["run", EXAMPLE],
+        ["export-airflow", EXAMPLE, "-o", "dev-airflow/dags"],
+        ["parity", EXAMPLE],
+    ):
+        code = _run(pypedream, *command)
+        if code:
+            return code
+    return 0
 
 
 def test(pytest_args: list[str]) -> int:
