@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypedream_compiler import airflow_runner
+from pypedream_compiler.airflow_logs import split_task_logs
 from pypedream_compiler.airflow_runner import (
     AirflowRunnerError,
     BatchReport,
@@ -19,6 +20,15 @@ from pypedream_compiler.airflow_runner import (
     XComEntry,
     airflow_major,
     run_in_environment,
+)
+
+# The modules `python -m pypedream_compiler.airflow_runner` needs: standard library only.
+RUNNER_MODULES = (
+    "airflow_runner",
+    "airflow_reports",
+    "airflow_home",
+    "airflow_dagrun",
+    "airflow_logs",
 )
 
 VALUES = [
@@ -84,7 +94,7 @@ def test_split_task_logs_cuts_airflow2_and_airflow3_output() -> None:
         "2026 [info ] [DAG TEST] starting task_id=b map_index=2 [airflow.sdk.definitions.dag]\n"
         "Traceback: b failed\n"
     )
-    sections = airflow_runner._split_task_logs(text)
+    sections = split_task_logs(text)
     assert list(sections) == [("a", -1), ("b", 2)]
     assert sections["a", -1].splitlines()[1] == "a says hi"
     assert sections["b", 2].endswith("Traceback: b failed\n")
@@ -120,9 +130,11 @@ def test_env_without_pypedream_compiler_is_a_clear_error(
 
 def test_env_without_airflow_is_a_clear_error(bare_venv: Path, tmp_path: Path) -> None:
     package_dir = tmp_path / "lib"
-    (package_dir / "pypedream_compiler").mkdir(parents=True)  # the runner alone
+    (package_dir / "pypedream_compiler").mkdir(parents=True)  # the runner's modules alone
     (package_dir / "pypedream_compiler" / "__init__.py").write_text("")
-    (package_dir / "pypedream_compiler" / "airflow_runner.py").symlink_to(airflow_runner.__file__)
+    for name in RUNNER_MODULES:
+        source = Path(airflow_runner.__file__).with_name(f"{name}.py")
+        (package_dir / "pypedream_compiler" / f"{name}.py").symlink_to(source)
     purelib = subprocess.check_output(
         [bare_venv, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], text=True
     )
