@@ -156,16 +156,19 @@ class _Run:
         """Defaults plus the writes of `key`'s ancestors, applied in topological order."""
         if not self.writers:
             return self.defaults
-        graph = self.graph
-        mask = graph.ancestor_masks[graph.index[key]]
+        index = self.graph.index
+        mask = self.graph.ancestor_masks[index[key]]
+        return self._apply_writes([w for w in self.writers if mask >> index[w] & 1])
+
+    def _apply_writes(self, writers: list[str]) -> dict[str, Any]:
+        """Defaults plus the variable writes of `writers`, applied in topological order."""
         merged = dict(self.defaults)
-        for writer in sorted(self.writers, key=graph.index.__getitem__):
-            if mask >> graph.index[writer] & 1:
-                for name, value in self.results[writer].variable_writes.items():
-                    if value is DELETED:
-                        merged.pop(name, None)
-                    else:
-                        merged[name] = value
+        for writer in sorted(writers, key=self.graph.index.__getitem__):
+            for name, value in self.results[writer].variable_writes.items():
+                if value is DELETED:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = value
         return merged
 
     # -- running --------------------------------------------------------------------------
@@ -286,14 +289,7 @@ class _Run:
         pool.shutdown(wait=True)
 
     def final_variables(self) -> dict[str, Any]:
-        merged = dict(self.defaults)
-        for writer in sorted(self.writers, key=self.graph.index.__getitem__):
-            for name, value in self.results[writer].variable_writes.items():
-                if value is DELETED:
-                    merged.pop(name, None)
-                else:
-                    merged[name] = value
-        return merged
+        return self._apply_writes(self.writers)
 
 
 def run_pipeline(
