@@ -53,9 +53,9 @@ def _without_command(text: str | None) -> str | None:
     """The text minus the "Regenerate with" comment, which depends on how export was typed."""
     if text is None:
         return None
-    return "".join(
-        line for line in text.splitlines(keepends=True)[:5] if not line.startswith(COMMAND_LINE)
-    ) + "".join(text.splitlines(keepends=True)[5:])
+    lines = text.splitlines(keepends=True)
+    header = [line for line in lines[:5] if not line.startswith(COMMAND_LINE)]
+    return "".join(header + lines[5:])
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -96,7 +96,7 @@ def export_airflow(
         raise ExportError("--dag-id needs exactly one pipeline")
     out = Path(out_dir)
     templates = Path(template_dir) if template_dir is not None else None
-    rendered: list[tuple[str, str, Path, str]] = []
+    rendered: list[tuple[str, str, Path, str, str | None]] = []  # name, dag_id, path, new, old
     owners: dict[str, str] = {}
     for item in items:
         pipeline, reference = resolve_target(item)
@@ -127,18 +127,19 @@ def export_airflow(
             kind = type(problem).__name__
             raise ExportError(f"the DAG template failed{where}: {kind}: {problem}") from problem
         check_dag_source(source, str(path), strict_shape=templates is None)
-        rendered.append((pipeline.name, spec.dag_id, path, source))
-    for _, _, path, _ in rendered:
-        if path.exists() and not force and not is_generated(path.read_text(encoding="utf-8")):
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        rendered.append((pipeline.name, spec.dag_id, path, source, current))
+    for _, _, path, _, current in rendered:
+        if current is not None and not force and not is_generated(current):
             raise ExportError(
                 f"{path} exists and was not written by pypedream; refusing to overwrite it "
                 "(move it away, or pass --force / force=True)"
             )
     results = []
-    for name, spec_dag_id, path, source in rendered:
-        current = path.read_text(encoding="utf-8") if path.exists() else None
+    for name, spec_dag_id, path, source, current in rendered:
+        same = _without_command(current) == _without_command(source)
         if check:
-            if _without_command(current) == _without_command(source):
+            if same:
                 results.append(ExportResult(name, spec_dag_id, path, ExportStatus.UP_TO_DATE))
             else:
                 diff = "".join(
@@ -151,7 +152,7 @@ def export_airflow(
                 )
                 results.append(ExportResult(name, spec_dag_id, path, ExportStatus.DIFFERS, diff))
             continue
-        if _without_command(current) == _without_command(source):
+        if same:
             results.append(ExportResult(name, spec_dag_id, path, ExportStatus.UNCHANGED))
         else:
             _write_atomically(path, source)
