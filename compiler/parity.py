@@ -24,10 +24,9 @@ from typing import Any
 
 from pypedream import Pipeline, RunResult, StageResult
 from pypedream._iso import parse_datetime
-from pypedream.airflow_task import ENVELOPE_KEY
+from pypedream.airflow_task import ENVELOPE_KEY, envelope_outputs
 from pypedream.compare import first_difference
 from pypedream.readiness import check_readiness
-from pypedream.value_codec import PREFIX, from_tree
 
 from .airflow_runner import (
     AirflowRunnerError,
@@ -317,8 +316,7 @@ def _airflow_outputs(task: TaskReport) -> tuple[dict[str, Any] | None, str]:
         return None, f"the Airflow task stored no {ENVELOPE_KEY!r} XCom"
     if entry.error is not None or not isinstance(entry.value, str):
         return None, f"cannot read the Airflow task's {ENVELOPE_KEY!r} XCom: {entry.error}"
-    envelope = json.loads(entry.value[len(PREFIX) :])
-    return {name: from_tree(tree) for name, tree in envelope["outputs"].items()}, ""
+    return envelope_outputs(entry.value), ""
 
 
 def _compare_outputs(

@@ -37,7 +37,14 @@ from pypedream.value_codec import PREFIX, from_tree
 from pypedream.value_transport import encode_outputs, encode_variable
 from pypedream.variables import DELETED
 
-__all__ = ["ENVELOPE_KEY", "StaleDagError", "ValueTransportError", "run_task"]
+__all__ = [
+    "ENVELOPE_KEY",
+    "StaleDagError",
+    "ValueTransportError",
+    "envelope_outputs",
+    "read_envelope",
+    "run_task",
+]
 
 ENVELOPE_KEY = "pypedream"
 _RESERVED_XCOM_KEYS = frozenset({"return_value", ENVELOPE_KEY})
@@ -46,6 +53,22 @@ _pipelines: dict[str, tuple[Pipeline, str]] = {}
 
 class StaleDagError(PypedreamError, RuntimeError):
     """The DAG file was exported from a different version of the pipeline."""
+
+
+def _write_envelope(outputs: Mapping[str, Any], variables: Mapping[str, Any]) -> str:
+    """The "pypedream" XCom: output value trees and the variable writes visible downstream."""
+    envelope = {"outputs": outputs, "variables": variables}
+    return PREFIX + json.dumps(envelope, separators=(",", ":"))
+
+
+def read_envelope(text: str) -> dict[str, Any]:
+    """Inverse of the envelope a task pushes (values still as `value_codec` trees)."""
+    return json.loads(text[len(PREFIX) :])
+
+
+def envelope_outputs(text: str) -> dict[str, Any]:
+    """The stage outputs a task handed on, decoded to exact values."""
+    return {name: from_tree(tree) for name, tree in read_envelope(text)["outputs"].items()}
 
 
 def _pipeline(reference: str) -> tuple[Pipeline, str]:
@@ -83,7 +106,7 @@ class _Envelopes:
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
             raw = self._ti.xcom_pull(task_ids=self._task_ids[stage_key], key=ENVELOPE_KEY)
-            self._cache[stage_key] = None if raw is None else json.loads(raw[len(PREFIX) :])
+            self._cache[stage_key] = None if raw is None else read_envelope(raw)
         return self._cache[stage_key]
 
 
@@ -250,7 +273,7 @@ def run_task(
             writes[name] = [index]
         else:
             writes[name] = [index, encode_variable(stage_key, name, value)]
-    envelope = {"outputs": encode_outputs(stage_key, result.outputs), "variables": writes}
-    ti.xcom_push(key=ENVELOPE_KEY, value=PREFIX + json.dumps(envelope, separators=(",", ":")))
+    envelope = _write_envelope(encode_outputs(stage_key, result.outputs), writes)
+    ti.xcom_push(key=ENVELOPE_KEY, value=envelope)
     custom = stage.output_mapper is not default_output_mapper
     _push_for_airflow(ti, result, custom, log)

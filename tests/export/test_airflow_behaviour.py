@@ -22,10 +22,9 @@ from pypedream_compiler.airflow_runner import (
 from pypedream_compiler.ids import airflow_id
 
 from pypedream import Pipeline
-from pypedream.airflow_task import ENVELOPE_KEY
+from pypedream.airflow_task import ENVELOPE_KEY, envelope_outputs
 from pypedream.compare import first_difference
 from pypedream.reference import load_pipeline
-from pypedream.value_codec import PREFIX, from_tree
 from tests.export.resources.pipelines import HOSTILE
 from tests.support.airflow_envs import ENVIRONMENTS, airflow_python
 
@@ -98,7 +97,7 @@ def _airflow_outputs(run: DagRunReport, task_id: str) -> dict[str, Any] | None:
         raw = run.task(task_id).xcom(ENVELOPE_KEY)
     except KeyError:
         return None
-    return {k: from_tree(v) for k, v in json.loads(raw[len(PREFIX) :])["outputs"].items()}
+    return envelope_outputs(raw)
 
 
 def _native(pipeline: Pipeline, run: DagRunReport, markers: Path) -> Any:
