@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import statistics
@@ -10,7 +11,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Row", "Stats", "print_report", "source_revision", "time_repeated"]
+__all__ = [
+    "Row",
+    "Stats",
+    "parse_arguments",
+    "print_report",
+    "source_revision",
+    "time_repeated",
+]
 
 
 @dataclass(frozen=True)
@@ -129,3 +137,17 @@ def source_revision() -> str:
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = git("status", "--porcelain", "--", "pypedream", "compiler", "templates")
     return f"{commit} + uncommitted changes under test" if dirty else commit
+
+
+def parse_arguments(
+    doc: str, argv: list[str] | None, *, quick_help: str, profile: bool = True
+) -> argparse.Namespace:
+    """The options every benchmark script takes: --json, --quick and (optionally) --profile."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    if profile:
+        parser.add_argument(
+            "--profile", action="store_true", help="also print cProfile top entries"
+        )
+    return parser.parse_args(argv)

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import cProfile
 import gc
@@ -36,7 +35,7 @@ from pypedream import Pipeline
 from pypedream.airflow_options import AirflowOptions
 
 from . import pipelines
-from ._timing import Row, Stats, print_report, source_revision, time_repeated
+from ._timing import Row, Stats, parse_arguments, print_report, source_revision, time_repeated
 
 EXPORT_S = 1.0
 PARSE_RATIO = 1.2
@@ -341,11 +340,7 @@ def profile(folders: dict[str, Path], out: Path, top: int = 20) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
-    parser.add_argument("--profile", action="store_true", help="also print cProfile top entries")
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv, quick_help="fewer repeats (a smoke run)")
     export_repeats, parse_repeats = (3, 3) if args.quick else (10, 15)
     sys.dont_write_bytecode = True
     with tempfile.TemporaryDirectory(prefix="pp-bench-export-") as tmp:

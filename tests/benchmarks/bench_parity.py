@@ -11,7 +11,6 @@ PYPEDREAM_AIRFLOW2_PYTHON set, the same is measured with `--airflow-env` on Airf
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -22,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ._timing import Row, Stats, print_report, source_revision
+from ._timing import Row, Stats, parse_arguments, print_report, source_revision
 
 TARGET = "pypedream.examples.seed:pipeline"
 TARGET_SECONDS = 15.0
@@ -81,10 +80,7 @@ def measure(label: str, extra: list[str], repeats: int) -> tuple[list[Row], str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--quick", action="store_true", help="one run per environment")
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv, quick_help="one run per environment", profile=False)
     repeats = 1 if args.quick else 3
     rows, version = measure("this environment", [], repeats)
     environments = {"airflow (this environment)": version}

@@ -10,7 +10,6 @@ Also: 16 stages sleeping 0.25 s with 16 workers and sequentially, and `import py
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import os
@@ -27,7 +26,7 @@ from pathlib import Path
 from pypedream import LoggerSettings, Pipeline
 
 from . import pipelines
-from ._timing import Row, Stats, print_report, source_revision, time_repeated
+from ._timing import Row, Stats, parse_arguments, print_report, source_revision, time_repeated
 
 STAGES = 500
 SLEEPERS = 16
@@ -266,11 +265,7 @@ def profile_runs(log_dir: Path, top: int = 25) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
-    parser.add_argument("--profile", action="store_true", help="also print cProfile top entries")
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv, quick_help="fewer repeats (a smoke run)")
     repeats = 5 if args.quick else 30
     with tempfile.TemporaryDirectory(prefix="pp-bench-") as tmp:
         log_dir = Path(tmp) / "logs"
