@@ -65,15 +65,14 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
     wanted = spec.value_type
     schema: Any = None
     schema_format = None
+    if wanted is not None and wanted not in _SCHEMA_TYPES:
+        problems.append(
+            f"parameter {name!r}: type {wanted.__name__} has no Airflow Param equivalent; "
+            "use str, int, float, bool, list, dict, date or datetime"
+        )
+        return ParamSpec(name, None, False, None, None, spec.description)
     if wanted is not None:
-        if wanted not in _SCHEMA_TYPES:
-            problems.append(
-                f"parameter {name!r}: type {wanted.__name__} has no Airflow Param equivalent; "
-                "use str, int, float, bool, list, dict, date or datetime"
-            )
-            return ParamSpec(name, None, False, None, None, spec.description)
-        else:
-            schema, schema_format = _SCHEMA_TYPES[wanted]
+        schema, schema_format = _SCHEMA_TYPES[wanted]
     default = spec.default
     if spec.required:
         return ParamSpec(name, schema, False, None, schema_format, spec.description)
@@ -83,6 +82,7 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
         default = list(default)
     elif isinstance(default, float) and not math.isfinite(default):
         problems.append(f"parameter {name!r}: default {default!r} is not valid JSON")
+        return ParamSpec(name, schema, False, None, schema_format, spec.description)
     if default is None and schema is not None:
         schema = [schema, "null"]
     problem = _literal_problem(default)
