@@ -1,6 +1,6 @@
 """Compile pypedream pipelines into Apache Airflow DAG files, and run those files in Airflow.
 
-Names are imported lazily, so `pypedream_compiler.airflow_runner` works in an Airflow
+Names are imported lazily, so `pypedream_compiler.embedded.runner` works in an Airflow
 environment that has neither Jinja2 nor libcst.
 """
 
@@ -10,9 +10,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .errors import AirflowMissingError, ExportError, GeneratedCodeError, ParityError
-    from .export import ExportResult, ExportStatus, export_airflow, is_generated
-    from .parity import ParityCase, ParityReport, RunParity, StageParity, run_parity
+    from pypedream_compiler.codegen.export import (
+        ExportResult,
+        ExportStatus,
+        export_airflow,
+        is_generated,
+    )
+    from pypedream_compiler.errors import (
+        AirflowMissingError,
+        ExportError,
+        GeneratedCodeError,
+        ParityError,
+    )
+    from pypedream_compiler.parity.harness import (
+        ParityCase,
+        ParityReport,
+        RunParity,
+        StageParity,
+        run_parity,
+    )
 
 __all__ = [
     "AirflowMissingError",
@@ -31,19 +47,19 @@ __all__ = [
 ]
 
 _HOMES = {
-    "AirflowMissingError": "errors",
-    "ParityError": "errors",
-    "ParityCase": "parity",
-    "ParityReport": "parity",
-    "RunParity": "parity",
-    "StageParity": "parity",
-    "run_parity": "parity",
-    "ExportError": "errors",
-    "GeneratedCodeError": "errors",
-    "ExportResult": "export",
-    "ExportStatus": "export",
-    "export_airflow": "export",
-    "is_generated": "export",
+    "AirflowMissingError": "pypedream_compiler.errors",
+    "ParityError": "pypedream_compiler.errors",
+    "ParityCase": "pypedream_compiler.parity.harness",
+    "ParityReport": "pypedream_compiler.parity.harness",
+    "RunParity": "pypedream_compiler.parity.harness",
+    "StageParity": "pypedream_compiler.parity.harness",
+    "run_parity": "pypedream_compiler.parity.harness",
+    "ExportError": "pypedream_compiler.errors",
+    "GeneratedCodeError": "pypedream_compiler.errors",
+    "ExportResult": "pypedream_compiler.codegen.export",
+    "ExportStatus": "pypedream_compiler.codegen.export",
+    "export_airflow": "pypedream_compiler.codegen.export",
+    "is_generated": "pypedream_compiler.codegen.export",
 }
 
 
@@ -51,4 +67,4 @@ def __getattr__(name: str) -> Any:
     module = _HOMES.get(name)
     if module is None:
         raise AttributeError(f"module 'pypedream_compiler' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return getattr(importlib.import_module(module), name)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .testing import ParityBatch
+    from pypedream_compiler.testing import ParityBatch
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +35,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def pypedream_parity(pytestconfig: pytest.Config) -> ParityBatch:
     """A session-wide ParityBatch: `add()` cases, then `assert_equal()` / `report()` them."""
-    from .testing import ParityBatch
+    from pypedream_compiler.testing import ParityBatch
 
     return ParityBatch(airflow_python=pytestconfig.getoption("pypedream_airflow_env"))

@@ -15,9 +15,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pypedream import Pipeline
+from pypedream_compiler.parity.report import ParityReport, RunParity
 
-from .parity_report import ParityReport, RunParity
+from pypedream import Pipeline
 
 __all__ = ["ParityBatch", "assert_parity"]
 
@@ -35,7 +35,7 @@ def assert_parity(
 
     The error message is the parity table with every difference. Returns the report.
     """
-    from .parity import run_parity
+    from pypedream_compiler.parity.harness import run_parity
 
     report = run_parity(
         [(pipeline, dict(params or {}))],
@@ -101,7 +101,7 @@ class ParityBatch:
             return None
         runner = self._runner
         if runner is None:
-            from .parity import run_parity as runner
+            from pypedream_compiler.parity.harness import run_parity as runner
         keys, cases = list(self._pending), list(self._pending.values())
         self._pending.clear()
         report = runner(cases, airflow_python=self.airflow_python, rtol=self.rtol, atol=self.atol)

@@ -489,7 +489,7 @@ def _outputs(server: Server, run_path: str, task_id: str, map_index: int) -> dic
         return None
     trees = json.loads(value[len(ENVELOPE_PREFIX) :])["outputs"]
     try:  # exact values when pypedream is importable here; the JSON trees otherwise
-        from pypedream.value_codec import from_tree
+        from pypedream.worker.value_codec import from_tree
     except ImportError:
         return trees
     return {name: from_tree(tree) for name, tree in trees.items()}

@@ -2,13 +2,29 @@
 
 from pypedream import ctx
 from pypedream._sentinel import MISSING
-from pypedream.binding import (
+from pypedream.definition.airflow_options import AirflowOptions
+from pypedream.definition.binding import (
     DEFAULT_OUTPUT_KEY,
     DependencyInputMapper,
     Input,
     InputBinding,
     KeyedInputMapper,
 )
+from pypedream.definition.graph import Edge, StageGraph
+from pypedream.definition.log_settings import LoggerSettings
+from pypedream.definition.outputs import (
+    CHILL,
+    PRESERVE,
+    STRICT,
+    WARN_UNEXPECTED,
+    KeyedOutputMapper,
+    OutputMapperBehaviour,
+    SequentialOutputMapper,
+)
+from pypedream.definition.parameters import Parameter, Parameters
+from pypedream.definition.pipeline import Pipeline
+from pypedream.definition.stage import Stage
+from pypedream.definition.variables import Variables
 from pypedream.errors import (
     InputBindingError,
     OutputMappingError,
@@ -20,22 +36,7 @@ from pypedream.errors import (
     ValueTransportError,
     VariableConflictError,
 )
-from pypedream.graph import Edge, StageGraph
-from pypedream.log_setup import LoggerSettings
-from pypedream.outputs import (
-    CHILL,
-    PRESERVE,
-    STRICT,
-    WARN_UNEXPECTED,
-    KeyedOutputMapper,
-    OutputMapperBehaviour,
-    SequentialOutputMapper,
-)
-from pypedream.parameters import Parameter, Parameters
-from pypedream.pipeline import Pipeline
-from pypedream.result import RunResult, StageResult, StageStatus
-from pypedream.stage import Stage
-from pypedream.variables import Variables
+from pypedream.execution.result import RunResult, StageResult, StageStatus
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "PRESERVE",
     "STRICT",
     "WARN_UNEXPECTED",
+    "AirflowOptions",
     "DependencyInputMapper",
     "Edge",
     "Input",

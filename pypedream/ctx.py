@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from pypedream.parameters import Parameters
-    from pypedream.pipeline import Pipeline
-    from pypedream.stage import Stage
-    from pypedream.variables import Variables
+    from pypedream.definition.parameters import Parameters
+    from pypedream.definition.pipeline import Pipeline
+    from pypedream.definition.stage import Stage
+    from pypedream.definition.variables import Variables
 
 __all__ = [
     "LOG",
@@ -93,7 +93,7 @@ def logger() -> Any:
     """The logger of the current stage (or the default console logger outside a run)."""
     current = LOG.get()
     if current is None:
-        from pypedream.log_setup import default_logger
+        from pypedream.execution.log_setup import default_logger
 
         return default_logger()
     return current

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pypedream.result import RunResult
+    from pypedream.execution.result import RunResult
 
 __all__ = [
     "InputBindingError",

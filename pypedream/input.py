@@ -6,14 +6,14 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pypedream._sentinel import MISSING
-from pypedream.binding import (
+from pypedream.ctx import PARAMETERS, STAGES, VARIABLES
+from pypedream.definition.binding import (
     DEFAULT_OUTPUT_KEY,
     DependencyInputMapper,
     Input,
     InputBinding,
     KeyedInputMapper,
 )
-from pypedream.ctx import PARAMETERS, STAGES, VARIABLES
 
 __all__ = ["dependency", "immediate", "known", "param", "var"]
 

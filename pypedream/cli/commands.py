@@ -14,7 +14,7 @@ from pypedream.cli.errors import CliError, ExitCode, listing
 if TYPE_CHECKING:
     from pypedream_compiler import ExportResult
 
-    from pypedream.airflow_options import AirflowOptions
+    from pypedream.definition.airflow_options import AirflowOptions
 
 __all__ = ["check", "export_airflow", "parity", "run"]
 
@@ -190,7 +190,7 @@ def _raise_for(problems: list[str]) -> None:
 
 def _options(own: Any, overrides: dict[str, Any]) -> AirflowOptions | None:
     """The pipeline's `airflow=` options (or the defaults) with the CLI's values on top."""
-    from pypedream.airflow_options import AirflowOptions
+    from pypedream.definition.airflow_options import AirflowOptions
 
     if own is not None and not isinstance(own, AirflowOptions):
         return None  # export_airflow reports the wrong type
@@ -290,7 +290,7 @@ def check(
     failed, so its values could not be checked). Needs no Airflow.
     """
     from pypedream.cli.report import format_failures
-    from pypedream.readiness import check_readiness
+    from pypedream.worker.readiness import check_readiness
 
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:

@@ -13,7 +13,7 @@ from pypedream._suggest import did_you_mean
 from pypedream.cli.errors import CliError, listing
 
 if TYPE_CHECKING:
-    from pypedream.parameters import Parameters
+    from pypedream.definition.parameters import Parameters
 
 __all__ = ["CONVERSION_HELP", "convert_parameters", "convert_value", "parse_assignments"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING
 
-from pypedream.console import console_lock, set_console_hooks
+from pypedream.execution.console import console_lock, set_console_hooks
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from pypedream.result import StageResult
+    from pypedream.execution.result import StageResult
 
 __all__ = ["LiveProgress", "render_progress", "wants_progress"]
 
@@ -64,7 +64,7 @@ class LiveProgress:
         self.draw()
 
     def stage_finished(self, result: StageResult) -> None:
-        from pypedream.result import StageStatus
+        from pypedream.execution.result import StageStatus
 
         self.running.pop(result.key, None)
         self.done += 1

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pypedream.result import RunResult
+    from pypedream.execution.result import RunResult
 
 __all__ = ["MAX_TRACEBACK_LINES", "format_failures", "format_traceback"]
 
 MAX_TRACEBACK_LINES = 12
 
-_RUNTIME_DIRS = {  # pypedream.cli, pypedream (not pypedream.examples), importlib
-    Path(__file__).resolve().parent,
-    Path(__file__).resolve().parent.parent,
+_PACKAGE = Path(__file__).resolve().parent.parent
+_RUNTIME_DIRS = {  # pypedream and its areas (not pypedream.examples), importlib
+    _PACKAGE,
+    *(_PACKAGE / area for area in ("cli", "definition", "execution", "worker")),
     Path(importlib.__file__).resolve().parent,
 }
 

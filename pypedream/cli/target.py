@@ -20,8 +20,8 @@ from typing import Any
 from pypedream._suggest import did_you_mean
 from pypedream.cli.errors import CliError
 from pypedream.cli.report import format_traceback
+from pypedream.definition.pipeline import Pipeline
 from pypedream.errors import PypedreamError
-from pypedream.pipeline import Pipeline
 
 __all__ = ["DEFAULT_ATTR", "load_pipeline", "load_reference", "split_target"]
 

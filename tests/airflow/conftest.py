@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pypedream_compiler.airflow_runner import BatchReport, DagRunRequest, run_in_environment
+from pypedream_compiler.embedded.runner import BatchReport, DagRunRequest, run_in_environment
 
 from tests.support.airflow_envs import AIRFLOW2_ENV_VAR, ENVIRONMENTS, airflow_python
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypedream_compiler.airflow_runner import MODULE, BatchReport
+from pypedream_compiler.embedded.runner import MODULE, BatchReport
 
 pytestmark = pytest.mark.airflow
 

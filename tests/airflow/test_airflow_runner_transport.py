@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pypedream_compiler import airflow_runner
-from pypedream_compiler.airflow_logs import split_task_logs
-from pypedream_compiler.airflow_runner import (
+from pypedream_compiler.embedded import runner as airflow_runner
+from pypedream_compiler.embedded.logs import split_task_logs
+from pypedream_compiler.embedded.runner import (
     AirflowRunnerError,
     BatchReport,
     DagRunReport,
@@ -22,14 +22,8 @@ from pypedream_compiler.airflow_runner import (
     run_in_environment,
 )
 
-# The modules `python -m pypedream_compiler.airflow_runner` needs: standard library only.
-RUNNER_MODULES = (
-    "airflow_runner",
-    "airflow_reports",
-    "airflow_home",
-    "airflow_dagrun",
-    "airflow_logs",
-)
+# The modules `python -m pypedream_compiler.embedded.runner` needs: standard library only.
+RUNNER_MODULES = ("__init__", "runner", "reports", "home", "dagrun", "logs")
 
 VALUES = [
     25.0,
@@ -130,11 +124,12 @@ def test_env_without_pypedream_compiler_is_a_clear_error(
 
 def test_env_without_airflow_is_a_clear_error(bare_venv: Path, tmp_path: Path) -> None:
     package_dir = tmp_path / "lib"
-    (package_dir / "pypedream_compiler").mkdir(parents=True)  # the runner's modules alone
+    embedded = package_dir / "pypedream_compiler" / "embedded"
+    embedded.mkdir(parents=True)  # the embedded runner's modules alone
     (package_dir / "pypedream_compiler" / "__init__.py").write_text("")
     for name in RUNNER_MODULES:
         source = Path(airflow_runner.__file__).with_name(f"{name}.py")
-        (package_dir / "pypedream_compiler" / f"{name}.py").symlink_to(source)
+        (embedded / f"{name}.py").symlink_to(source)
     purelib = subprocess.check_output(
         [bare_venv, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], text=True
     )

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pypedream import Pipeline
-from pypedream.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import AirflowOptions
 
 from . import pipelines
 from ._timing import Row, Stats, parse_arguments, print_report, source_revision, time_repeated
@@ -125,9 +125,9 @@ def _time_steps(
     factory: Callable[[], Pipeline], reference: str, folder: Path, repeats: int
 ) -> dict[str, Stats]:
     """export_airflow's steps one after the other, each timed, on a fresh Pipeline per repeat."""
-    from pypedream_compiler.check import check_dag_source
-    from pypedream_compiler.render import render_dag
-    from pypedream_compiler.walk import build_dag_spec
+    from pypedream_compiler.codegen.check import check_dag_source
+    from pypedream_compiler.codegen.render import render_dag
+    from pypedream_compiler.codegen.walk import build_dag_spec
 
     command = f"pypedream export-airflow {reference} -o {folder}"
     folder.mkdir()

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from pypedream.cli.progress import LiveProgress, render_progress, wants_progress
-from pypedream.console import write_console
-from pypedream.result import StageResult, StageStatus
+from pypedream.execution.console import write_console
+from pypedream.execution.result import StageResult, StageStatus
 
 CLEAR = "\r\x1b[K"
 

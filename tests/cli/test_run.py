@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pypedream.console import write_console
+from pypedream.execution.console import write_console
 
 from .conftest import PACKAGE, RESOURCES, Outcome
 

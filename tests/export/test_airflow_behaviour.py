@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 from pypedream_compiler import export_airflow
-from pypedream_compiler.airflow_runner import (
+from pypedream_compiler.codegen.ids import airflow_id
+from pypedream_compiler.embedded.runner import (
     BatchReport,
     DagRunReport,
     DagRunRequest,
     run_in_environment,
 )
-from pypedream_compiler.ids import airflow_id
+from pypedream_compiler.parity.compare import first_difference
 
 from pypedream import Pipeline
-from pypedream.airflow_task import ENVELOPE_KEY, envelope_outputs
-from pypedream.compare import first_difference
-from pypedream.reference import load_pipeline
+from pypedream.definition.reference import load_pipeline
+from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs
 from tests.export.resources.pipelines import HOSTILE
 from tests.support.airflow_envs import ENVIRONMENTS, airflow_python
 

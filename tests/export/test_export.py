@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from pypedream_compiler import ExportError, ExportStatus, export_airflow, is_generated
-from pypedream_compiler.check import check_dag_source
+from pypedream_compiler.codegen.check import check_dag_source
 from pypedream_compiler.errors import GeneratedCodeError
 
 from pypedream import Parameters, Pipeline, Stage
-from pypedream.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import AirflowOptions
 from pypedream.input import known
 from tests.export.resources import pipelines
 from tests.export.resources.pipelines import HOSTILE, TEMPLATE_LIKE

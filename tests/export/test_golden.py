@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pypedream_compiler import export_airflow
 
-from pypedream.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import AirflowOptions
 
 CASES = [
     pytest.param("pypedream.examples.seed:pipeline", None, id="seed"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pypedream_compiler import parity as parity_module
+from pypedream_compiler.parity import harness as parity_module
 
 from pypedream.cli.main import main
 from tests.parity.conftest import PIPELINES, REPO_ROOT
@@ -96,7 +96,7 @@ def test_parity_with_a_python_lacking_pypedream_exits_2(cli) -> None:
     outcome = cli("parity", f"{PIPELINES}:fine", "--airflow-env", str(base), "--json")
     assert outcome.code == 2
     assert outcome.out == ""
-    assert "cannot import pypedream_compiler.airflow_runner" in outcome.err
+    assert "cannot import pypedream_compiler.embedded.runner" in outcome.err
     assert "pip install 'pypedream[airflow]'" in outcome.err
 
 

@@ -6,9 +6,9 @@ import structlog
 from structlog.testing import capture_logs
 
 from pypedream import LoggerSettings, Pipeline, Stage, StageStatus, ValueTransportError
-from pypedream.airflow_task import ValueTransportError as TaskValueTransportError
 from pypedream.input import dependency
-from pypedream.value_transport import encode_outputs
+from pypedream.worker.task import ValueTransportError as TaskValueTransportError
+from pypedream.worker.transport import encode_outputs
 from tests.parity.resources.pipelines import readiness, unsupported
 
 
@@ -85,7 +85,7 @@ def test_each_readiness_warning_is_logged_as_a_warning_event() -> None:
 
 
 def test_the_flag_off_leaves_the_executor_path_untouched() -> None:
-    from pypedream.executor import _Run
+    from pypedream.execution.executor import _Run
 
     pipeline = COPIES
     seen = []

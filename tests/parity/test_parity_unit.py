@@ -7,14 +7,14 @@ import json
 
 import pytest
 from pypedream_compiler import AirflowMissingError, ParityError, run_parity
-from pypedream_compiler import parity as parity_module
-from pypedream_compiler.airflow_runner import last_exception
-from pypedream_compiler.parity import _compare_outputs, _conf, _native_params
-from pypedream_compiler.parity_report import ParityReport, RunParity, StageParity
+from pypedream_compiler.embedded.runner import last_exception
+from pypedream_compiler.parity import harness as parity_module
+from pypedream_compiler.parity.harness import _compare_outputs, _conf, _native_params
+from pypedream_compiler.parity.report import ParityReport, RunParity, StageParity
 from pypedream_compiler.testing import ParityBatch
 
 from pypedream import Parameters, Pipeline, Stage
-from pypedream.readiness import ReadinessReport
+from pypedream.worker.readiness import ReadinessReport
 
 DATED = Pipeline(
     "dated",

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pypedream.readiness import LARGE_VALUE_BYTES, check_readiness
-from pypedream.value_codec import encode
+from pypedream.worker.readiness import LARGE_VALUE_BYTES, check_readiness
+from pypedream.worker.value_codec import encode
 from tests.parity.resources.pipelines import fine, readiness
 
 

@@ -19,7 +19,7 @@ from pypedream import (
     StageStatus,
     ctx,
 )
-from pypedream.binding import BindingKind
+from pypedream.definition.binding import BindingKind
 from pypedream.input import dependency, immediate, known, param, var
 from tests.resources.capture import CapturedLog
 

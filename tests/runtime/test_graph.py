@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from pypedream import Edge, Pipeline, Stage, StageGraph
-from pypedream.graph import find_cycle, topological_order
+from pypedream.definition.graph import find_cycle, topological_order
 from pypedream.input import dependency, known
 
 

@@ -18,8 +18,8 @@ from pypedream import (
     Stage,
     StageStatus,
 )
+from pypedream.definition.outputs import declared_output_keys, default_output_mapper
 from pypedream.input import dependency
-from pypedream.outputs import declared_output_keys, default_output_mapper
 from tests.resources.capture import CapturedLog
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from pypedream import Parameters, Stage, StageStatus, ctx
+from pypedream.execution.stage_execution import execute_stage, resolve_inputs
 from pypedream.input import known, param
-from pypedream.stage_execution import execute_stage, resolve_inputs
 
 
 def test_it_resolves_inputs_from_the_callers_context() -> None:

@@ -15,8 +15,8 @@ from pypedream import (
     Variables,
     ctx,
 )
+from pypedream.definition.variables import DELETED
 from pypedream.input import known, var
-from pypedream.variables import DELETED
 
 WORKERS = [pytest.param(None, id="sequential"), pytest.param(4, id="threads")]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pypedream import Parameters, Pipeline, Stage
-from pypedream.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import AirflowOptions
 from pypedream.input import dependency, param
 
 

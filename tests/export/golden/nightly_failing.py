@@ -43,7 +43,7 @@ DATA_FLOW = {
 
 def run_stage(**context):
     """Run the pypedream stage of this task (pypedream imports the pipeline lazily)."""
-    from pypedream.airflow_task import run_task
+    from pypedream.worker import run_task
 
     run_task(
         PIPELINE,

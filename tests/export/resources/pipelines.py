@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from pypedream import Parameter, Parameters, Pipeline, SkipStage, Stage, ctx
-from pypedream.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import AirflowOptions
 from pypedream.input import dependency, known, param
 
 HOSTILE = 'x"); import os; os.system("echo pwned") #'

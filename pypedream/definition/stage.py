@@ -1,0 +1,90 @@
+"""A Stage: one function of a pipeline and how its arguments are bound. Definition only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pypedream.ctx import STAGES
+from pypedream.definition.binding import DependencyInputMapper, Input
+from pypedream.definition.outputs import OutputMapper, default_output_mapper
+
+__all__ = ["Stage"]
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, eq=False)
+class Stage(Generic[R]):
+    """Run `function` with arguments bound by `inputs`; map its return value into outputs.
+
+    `after` adds order-only edges (stage keys that must finish first). `retries` and
+    `retry_delay` (seconds or a timedelta) work as Airflow's operator settings do.
+    """
+
+    function: Callable[..., R]
+    inputs: Sequence[Input[Any]] = ()
+    output_mapper: OutputMapper = default_output_mapper
+    after: Sequence[str] = ()
+    retries: int = 0
+    retry_delay: float | dt.timedelta = 0.0
+    description: str | None = None
+    dependencies: tuple[DependencyInputMapper, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not callable(self.function):
+            raise TypeError(f"Stage needs a callable function, got {self.function!r}")
+        inputs = tuple(self.inputs)
+        for item in inputs:
+            if not isinstance(item, Input):
+                raise TypeError(
+                    f"Stage({_name(self.function)}): inputs must be Input objects "
+                    f"(use pypedream.input.known/param/dependency), got {item!r}"
+                )
+        after = (self.after,) if isinstance(self.after, str) else tuple(self.after)
+        if not callable(self.output_mapper):
+            raise TypeError(f"Stage({_name(self.function)}): output_mapper must be callable")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError(
+                f"Stage({_name(self.function)}): retries must be an int >= 0, got {self.retries!r}"
+            )
+        if self.retry_delay_seconds < 0:
+            raise ValueError(f"Stage({_name(self.function)}): retry_delay must be >= 0")
+        object.__setattr__(self, "inputs", inputs)
+        object.__setattr__(self, "after", after)
+        object.__setattr__(self, "dependencies", tuple(_dependencies(inputs)))
+
+    @property
+    def retry_delay_seconds(self) -> float:
+        delay = self.retry_delay
+        return delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """Stage keys this stage waits for: dependencies first, then `after`, without repeats."""
+        keys = [mapper.from_stage for mapper in self.dependencies] + list(self.after)
+        return tuple(dict.fromkeys(keys))
+
+    @property
+    def reads_stages_opaquely(self) -> bool:
+        """True when an input reads ctx.STAGES through a mapper that names no stage."""
+        return any(
+            item.bind.source is STAGES and not isinstance(item.bind.mapper, DependencyInputMapper)
+            for item in self.inputs
+        )
+
+    @property
+    def name(self) -> str:
+        return _name(self.function)
+
+
+def _dependencies(inputs: Iterable[Input[Any]]) -> Iterable[DependencyInputMapper]:
+    for item in inputs:
+        if isinstance(item.bind.mapper, DependencyInputMapper):
+            yield item.bind.mapper
+
+
+def _name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__qualname__", None) or repr(function)

@@ -1,0 +1,229 @@
+"""The one entry point every exported Airflow task calls: `run_task`.
+
+It imports the pipeline by reference, checks the DAG file is not stale, rebuilds the stage's
+context from XCom (parameters from the task context, upstream outputs and variables from the
+upstream tasks' envelopes) and runs the stage with the same code as a native run
+(`execution.stage_context` and `execution.stage_execution`). Nothing of Airflow is imported:
+`context` is duck-typed. What the task pushes is described in `envelope`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pypedream import ctx
+from pypedream.definition.outputs import default_output_mapper
+from pypedream.definition.parameters import Parameters
+from pypedream.definition.pipeline import Pipeline
+from pypedream.definition.reference import load_pipeline
+from pypedream.definition.variables import DELETED
+from pypedream.errors import PypedreamError, SkipStage, ValueTransportError
+from pypedream.execution.result import StageResult, StageStatus
+from pypedream.execution.stage_context import enter_run, enter_stage
+from pypedream.execution.stage_execution import execute_stage
+from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.worker.envelope import (
+    ENVELOPE_KEY,
+    airflow_xcom_pushes,
+    read_envelope,
+    write_envelope,
+)
+from pypedream.worker.fingerprint import fingerprint
+from pypedream.worker.params import decode_airflow_params
+from pypedream.worker.transport import encode_outputs, encode_variable
+from pypedream.worker.value_codec import from_tree
+
+__all__ = ["StaleDagError", "ValueTransportError", "run_task"]
+
+_pipelines: dict[str, tuple[Pipeline, str]] = {}
+
+
+class StaleDagError(PypedreamError, RuntimeError):
+    """The DAG file was exported from a different version of the pipeline."""
+
+
+def _pipeline(reference: str) -> tuple[Pipeline, str]:
+    cached = _pipelines.get(reference)
+    if cached is None:
+        pipeline = load_pipeline(reference)
+        cached = _pipelines[reference] = (pipeline, fingerprint(pipeline))
+    return cached
+
+
+def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
+    """Declared parameters from the task context, dates turned back from ISO strings."""
+    return pipeline.parameters.resolve(
+        decode_airflow_params(pipeline.parameters, params), pipeline.name
+    )
+
+
+class _Envelopes:
+    """Decoded "pypedream" XComs of upstream tasks, pulled on first use."""
+
+    def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
+        self._ti = ti
+        self._task_ids = task_ids
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def get(self, stage_key: str) -> dict[str, Any] | None:
+        if stage_key not in self._cache:
+            raw = self._ti.xcom_pull(task_ids=self._task_ids[stage_key], key=ENVELOPE_KEY)
+            self._cache[stage_key] = None if raw is None else read_envelope(raw)
+        return self._cache[stage_key]
+
+
+class _UpstreamOutputs(Mapping[str, Mapping[str, Any]]):
+    """Outputs of upstream stages, decoded from their envelopes on first access."""
+
+    def __init__(self, envelopes: _Envelopes, keys: tuple[str, ...]) -> None:
+        self._envelopes = envelopes
+        self._keys = keys
+        self._decoded: dict[str, Mapping[str, Any]] = {}
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        if key not in self._decoded:
+            envelope = self._envelopes.get(key) if key in self._keys else None
+            if envelope is None:
+                raise KeyError(key)
+            self._decoded[key] = {k: from_tree(v) for k, v in envelope["outputs"].items()}
+        return self._decoded[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._keys if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dict[str, list[Any]]:
+    """Writes visible to `key`: name -> [writer stage index] (deleted) or [index, value tree]."""
+    graph = pipeline.graph
+    merged: dict[str, list[Any]] = {}
+    for parent in graph.upstream[key]:
+        envelope = envelopes.get(parent) or {}
+        for name, entry in envelope.get("variables", {}).items():
+            current = merged.get(name)
+            if current is not None and entry[0] != current[0]:
+                first, second = sorted((current[0], entry[0]))
+                problem = find_conflict(graph, graph.order[first], graph.order[second], [name])
+                if problem is not None:
+                    raise problem
+            if current is None or entry[0] > current[0]:
+                merged[name] = entry
+    return merged
+
+
+def _base_variables(pipeline: Pipeline, writes: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """The pipeline's starting variables plus the upstream writes, decoded."""
+    return apply_writes(
+        pipeline.variables,
+        [
+            (entry[0], {name: DELETED if len(entry) == 1 else from_tree(entry[1])})
+            for name, entry in writes.items()
+        ],
+    )
+
+
+def _plain_datetime(value: Any) -> Any:
+    """Airflow's pendulum DateTime as the stdlib datetime a native run has (same instant)."""
+    if not isinstance(value, dt.datetime) or type(value) is dt.datetime:
+        return value
+    offset = value.utcoffset()
+    zone = None if offset is None else dt.timezone(offset)
+    return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=zone, fold=value.fold)
+
+
+def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
+    from pypedream.execution.log_setup import create_task_log
+
+    return create_task_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+
+
+def _push_for_airflow(ti: Any, stage_result: StageResult, custom: bool, log: Any) -> None:
+    """Best effort: idiomatic XComs for non-pypedream consumers."""
+    for xcom_key, value in airflow_xcom_pushes(
+        stage_result.return_value, stage_result.outputs, custom
+    ):
+        try:
+            ti.xcom_push(key=xcom_key, value=value)
+        except Exception as problem:  # Airflow's serializer refused it
+            log.warning(
+                "xcom_not_stored",
+                xcom_key=xcom_key,
+                type=type(value).__name__,
+                error=f"{type(problem).__name__}: {problem}",
+                note="downstream pypedream stages still receive the exact value",
+            )
+
+
+def run_task(
+    reference: str,
+    expected_fingerprint: str,
+    context: Mapping[str, Any],
+    *,
+    task_ids: Mapping[str, str],
+    skip_exception: type[BaseException] | None = None,
+) -> None:
+    """Run the stage of the current task (`context["ti"].task_id`, via `task_ids`).
+
+    Raises the stage's own error when it fails, so Airflow records and retries it.
+    """
+    pipeline, actual = _pipeline(reference)
+    if actual != expected_fingerprint:
+        raise StaleDagError(
+            f"DAG file is stale: pipeline {reference!r} changed since the DAG was exported "
+            f"(fingerprint {actual}, file has {expected_fingerprint}); re-run "
+            f"`pypedream export-airflow {reference} -o <dags folder>`"
+        )
+    graph = pipeline.graph
+    ti = context["ti"]
+    stage_key = next(key for key, task_id in task_ids.items() if task_id == ti.task_id)
+    stage = graph.stages[stage_key]
+    run_id = str(context["run_id"])
+    parameters = _parameters(pipeline, context.get("params") or {})
+    run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
+    log = _task_logger(pipeline, run_id)
+    envelopes = _Envelopes(ti, task_ids)
+    writes = _variable_writes(pipeline, stage_key, envelopes)
+    ancestors = graph.ancestors(stage_key)
+    attempt = int(getattr(ti, "try_number", 1) or 1)
+
+    def execute() -> StageResult:
+        enter_run(pipeline, parameters, run_info, log)
+        enter_stage(graph, stage_key, stage, _UpstreamOutputs(envelopes, ancestors))
+        return execute_stage(
+            stage_key,
+            stage,
+            log,
+            _base_variables(pipeline, writes),
+            0.0,
+            first_attempt=attempt,
+            last_attempt=attempt,
+        )
+
+    result = contextvars.copy_context().run(execute)
+    if result.status is StageStatus.SKIPPED:
+        raise (skip_exception or SkipStage)(result.reason or "skipped")
+    if result.status is StageStatus.FAILED:
+        assert result.error is not None
+        raise result.error
+    index = graph.index[stage_key]
+    for name, value in result.variable_writes.items():
+        if value is DELETED:
+            writes[name] = [index]
+        else:
+            writes[name] = [index, encode_variable(stage_key, name, value)]
+    envelope = write_envelope(encode_outputs(stage_key, result.outputs), writes)
+    ti.xcom_push(key=ENVELOPE_KEY, value=envelope)
+    custom = stage.output_mapper is not default_output_mapper
+    _push_for_airflow(ti, result, custom, log)
