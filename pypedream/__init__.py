@@ -24,9 +24,12 @@ from pypedream.definition.outputs import (
 from pypedream.definition.parameters import Parameter, Parameters
 from pypedream.definition.pipeline import Pipeline
 from pypedream.definition.stage import Stage
+from pypedream.definition.trigger_rule import TriggerRule
 from pypedream.definition.variables import Variables
 from pypedream.errors import (
+    BranchError,
     InputBindingError,
+    MapError,
     OutputMappingError,
     ParameterError,
     PipelineDefinitionError,
@@ -36,7 +39,7 @@ from pypedream.errors import (
     ValueTransportError,
     VariableConflictError,
 )
-from pypedream.execution.result import RunResult, StageResult, StageStatus
+from pypedream.execution.result import MapInstances, RunResult, StageResult, StageStatus
 
 __version__ = "0.1.0"
 
@@ -48,6 +51,7 @@ __all__ = [
     "STRICT",
     "WARN_UNEXPECTED",
     "AirflowOptions",
+    "BranchError",
     "DependencyInputMapper",
     "Edge",
     "Input",
@@ -56,6 +60,8 @@ __all__ = [
     "KeyedInputMapper",
     "KeyedOutputMapper",
     "LoggerSettings",
+    "MapError",
+    "MapInstances",
     "OutputMapperBehaviour",
     "OutputMappingError",
     "Parameter",
@@ -72,6 +78,7 @@ __all__ = [
     "StageGraph",
     "StageResult",
     "StageStatus",
+    "TriggerRule",
     "ValueTransportError",
     "VariableConflictError",
     "Variables",

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOG",
+    "MAP_INDEX",
+    "MAP_ITEM",
     "PARAMETERS",
     "PIPELINE",
     "RUN",
@@ -29,6 +31,7 @@ __all__ = [
     "VARIABLES",
     "RunInfo",
     "logger",
+    "map_index",
     "parameters",
     "pipeline",
     "run_info",
@@ -59,6 +62,10 @@ STAGE: ContextVar[Stage | None] = ContextVar("pypedream.STAGE", default=None)
 STAGE_KEY: ContextVar[str | None] = ContextVar("pypedream.STAGE_KEY", default=None)
 RUN: ContextVar[RunInfo | None] = ContextVar("pypedream.RUN", default=None)
 LOG: ContextVar[Any] = ContextVar("pypedream.LOG", default=None)
+MAP_INDEX: ContextVar[int | None] = ContextVar("pypedream.MAP_INDEX", default=None)
+"""The index of the current instance of a mapped stage (None outside a mapped stage)."""
+MAP_ITEM: ContextVar[tuple[Any, ...] | None] = ContextVar("pypedream.MAP_ITEM", default=None)
+"""The current mapped instance's items, one per `map_over` input, in that order."""
 
 
 def pipeline() -> Pipeline | None:
@@ -87,6 +94,11 @@ def stage_key() -> str | None:
 
 def run_info() -> RunInfo | None:
     return RUN.get()
+
+
+def map_index() -> int | None:
+    """The index of the current mapped instance, or None."""
+    return MAP_INDEX.get()
 
 
 def logger() -> Any:

@@ -7,6 +7,9 @@
     ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
     ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
+    ├── MapError (ValueError)                  a mapped stage's list is not a list, too long, or
+    │                                          zipped lists differ in length
+    ├── BranchError (ValueError)               a branch stage chose a stage it does not lead to
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
 
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
@@ -22,7 +25,9 @@ if TYPE_CHECKING:
     from pypedream.execution.result import RunResult
 
 __all__ = [
+    "BranchError",
     "InputBindingError",
+    "MapError",
     "OutputMappingError",
     "ParameterError",
     "PipelineDefinitionError",
@@ -85,6 +90,14 @@ class VariableConflictError(PypedreamError, RuntimeError):
 
 class ValueTransportError(PypedreamError, TypeError):
     """A stage output or variable cannot be handed to other Airflow tasks (see value_transport)."""
+
+
+class MapError(PypedreamError, ValueError):
+    """A mapped stage cannot expand: its input is not a list, too long, or zipped unequally."""
+
+
+class BranchError(PypedreamError, ValueError):
+    """A branch stage returned something other than keys of its direct downstream stages."""
 
 
 class PipelineFailed(PypedreamError, RuntimeError):

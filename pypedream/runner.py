@@ -30,6 +30,7 @@ def run(
     logical_date: dt.datetime | None = None,
     observer: RunObserver | None = None,
     airflow_fidelity: bool = False,
+    max_map_length: int | None = None,
 ) -> RunResult:
     """Run `pipeline` natively; with `airflow_fidelity`, values travel as in Airflow."""
     carry = None
@@ -37,6 +38,7 @@ def run(
         from pypedream.worker.transport import carry_like_airflow
 
         carry = carry_like_airflow
+    extra = {} if max_map_length is None else {"max_map_length": max_map_length}
     return run_pipeline(
         pipeline,
         parameters,
@@ -47,4 +49,5 @@ def run(
         logical_date=logical_date,
         observer=observer,
         carry=carry,
+        **extra,
     )

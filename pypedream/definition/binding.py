@@ -104,11 +104,29 @@ def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
         if not binding.get_first:
             return (lambda: source) if mapper is None else (lambda: mapper(source))
         get = source.get
+        if isinstance(mapper, DependencyInputMapper):
+            return _dependency_resolver(get, mapper)
         return get if mapper is None else (lambda: mapper(get()))
     args, kwargs = binding.args, binding.kwargs
     if mapper is None:
         return lambda: source(*args, **kwargs)
     return lambda: mapper(source(*args, **kwargs))
+
+
+def _dependency_resolver(
+    get: Callable[[], Any], mapper: DependencyInputMapper
+) -> Callable[[], Any]:
+    """The hot path of a dependency: one lookup; anything unusual goes through the mapper."""
+    from_stage, from_output = mapper.from_stage, mapper.from_output
+
+    def resolve() -> Any:
+        stages = get()
+        try:
+            return stages[from_stage][from_output]
+        except (KeyError, TypeError):
+            return mapper(stages)  # defaults, and the error that names what is missing
+
+    return resolve
 
 
 @dataclass(frozen=True, eq=False)

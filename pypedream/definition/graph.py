@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from pypedream.definition.stage import Stage
+from pypedream.definition.trigger_rule import Decision, decide
 
 __all__ = ["Edge", "StageGraph", "find_cycle", "topological_order"]
 
@@ -109,6 +110,26 @@ class StageGraph:
             for up in self.upstream[key]:
                 found.append(Edge(up, key, "data" if up in data else "order"))
         return tuple(found)
+
+    @cached_property
+    def flow_stages(self) -> frozenset[str]:
+        """Stages that need more than "every upstream succeeded, so run": mapped, branch and
+        short-circuit stages, and trigger rules that do not run when all upstreams succeed."""
+        found = set()
+        for key, stage in self.stages.items():
+            if stage.map_over or stage.branch or stage.short_circuit:
+                found.add(key)
+                continue
+            count = len(self.upstream[key])
+            fine = decide(stage.trigger_rule, success=count, failed=0, upstream_failed=0, skipped=0)
+            if fine is not Decision.RUN:
+                found.add(key)
+        return frozenset(found)
+
+    @cached_property
+    def direct_upstream(self) -> Mapping[str, frozenset[str]]:
+        """Each stage's direct upstream keys, as a set (the fast check of `ctx.STAGES`)."""
+        return MappingProxyType({key: frozenset(ups) for key, ups in self.upstream.items()})
 
     @cached_property
     def ancestor_masks(self) -> tuple[int, ...]:

@@ -116,6 +116,7 @@ class Pipeline:
         logical_date: dt.datetime | None = None,
         observer: RunObserver | None = None,
         airflow_fidelity: bool = False,
+        max_map_length: int | None = None,
         **overrides: Any,
     ) -> RunResult:
         """Run every stage in-process and return the RunResult.
@@ -127,6 +128,8 @@ class Pipeline:
         `airflow_fidelity=True` hands every stage's outputs to downstream stages through the
         encoding exported Airflow tasks use: a value Airflow cannot carry fails its stage with
         the same ValueTransportError, and values Airflow would change are logged as warnings.
+        `max_map_length` caps a mapped stage's instances (default 1024, as Airflow's
+        `[core] max_map_length`).
         """
         from pypedream.runner import run
 
@@ -141,6 +144,7 @@ class Pipeline:
             logical_date=logical_date,
             observer=observer,
             airflow_fidelity=airflow_fidelity,
+            max_map_length=max_map_length,
         )
 
     def __repr__(self) -> str:

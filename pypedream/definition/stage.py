@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pypedream.ctx import STAGES
 from pypedream.definition.binding import DependencyInputMapper, Input
 from pypedream.definition.outputs import OutputMapper, default_output_mapper
+from pypedream.definition.trigger_rule import TriggerRule, trigger_rule
 
 __all__ = ["Stage"]
 
@@ -22,6 +23,15 @@ class Stage(Generic[R]):
 
     `after` adds order-only edges (stage keys that must finish first). `retries` and
     `retry_delay` (seconds or a timedelta) work as Airflow's operator settings do.
+
+    Flow (Airflow's semantics, natively and exported):
+    - `trigger_rule`: when the stage runs given its upstream stages' outcomes ("all_success").
+    - `map_over`: input name(s) to map over: one instance per item (several names are zipped);
+      the other inputs are broadcast; the result is the list of instance results.
+    - `branch=True`: the stage returns the key(s) of the direct downstream stages to follow.
+    - `short_circuit=True`: a falsy result skips downstream stages (all of them, unless
+      `ignore_downstream_trigger_rules=False`: then the direct ones, and rules decide the rest).
+    - `group`: an Airflow TaskGroup name; the task id becomes `group.stage`.
     """
 
     function: Callable[..., R]
@@ -31,6 +41,12 @@ class Stage(Generic[R]):
     retries: int = 0
     retry_delay: float | dt.timedelta = 0.0
     description: str | None = None
+    trigger_rule: TriggerRule | str = TriggerRule.ALL_SUCCESS
+    map_over: str | Sequence[str] = ()
+    branch: bool = False
+    short_circuit: bool = False
+    ignore_downstream_trigger_rules: bool = True
+    group: str | None = None
     dependencies: tuple[DependencyInputMapper, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +68,17 @@ class Stage(Generic[R]):
             )
         if self.retry_delay_seconds < 0:
             raise ValueError(f"Stage({_name(self.function)}): retry_delay must be >= 0")
+        try:
+            rule = trigger_rule(self.trigger_rule)
+        except ValueError as problem:
+            raise ValueError(f"Stage({_name(self.function)}): {problem}") from None
+        map_over = (self.map_over,) if isinstance(self.map_over, str) else tuple(self.map_over)
+        if self.group is not None and (not isinstance(self.group, str) or not self.group):
+            raise TypeError(
+                f"Stage({_name(self.function)}): group must be a non-empty string or None"
+            )
+        object.__setattr__(self, "trigger_rule", rule)
+        object.__setattr__(self, "map_over", map_over)
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "after", after)
         object.__setattr__(self, "dependencies", tuple(_dependencies(inputs)))
@@ -74,6 +101,11 @@ class Stage(Generic[R]):
             item.bind.source is STAGES and not isinstance(item.bind.mapper, DependencyInputMapper)
             for item in self.inputs
         )
+
+    @property
+    def mapped(self) -> bool:
+        """True when the stage runs once per item of `map_over`."""
+        return bool(self.map_over)
 
     @property
     def name(self) -> str:

@@ -11,7 +11,7 @@ from pypedream._suggest import did_you_mean
 from pypedream.ctx import PARAMETERS
 from pypedream.definition.binding import DependencyInputMapper, Input, KeyedInputMapper
 from pypedream.definition.graph import find_cycle
-from pypedream.definition.outputs import declared_output_keys
+from pypedream.definition.outputs import declared_output_keys, default_output_mapper
 from pypedream.definition.parameters import Parameters
 from pypedream.definition.stage import Stage
 
@@ -31,6 +31,7 @@ def find_problems(pipeline: str, stages: Mapping[str, Stage], parameters: Parame
         problems.extend(_reference_problems(pipeline, key, stage, stages))
         problems.extend(_argument_problems(key, stage))
         problems.extend(_parameter_problems(key, stage, parameters))
+        problems.extend(_flow_problems(key, stage))
         if stage.reads_stages_opaquely and not stage.after:
             problems.append(
                 f"stage {key!r}: an input reads ctx.STAGES through a custom mapper, so the stages "
@@ -130,4 +131,31 @@ def _parameter_problems(key: str, stage: Stage, parameters: Parameters) -> list[
                 f"{mapper.from_key!r}{did_you_mean(mapper.from_key, parameters.specs)}; "
                 "declare it in Parameters.define(...)"
             )
+    return found
+
+
+def _flow_problems(key: str, stage: Stage) -> list[str]:
+    """Maps, branches and short-circuits that cannot work as declared."""
+    found = []
+    names = [item.as_arg for item in stage.inputs]
+    for name in stage.map_over:
+        if name not in names:
+            found.append(
+                f"stage {key!r} map_over {name!r}: no input named {name!r} "
+                f"(its inputs: {', '.join(names) or 'none'}){did_you_mean(name, names)}"
+            )
+    if len(set(stage.map_over)) != len(stage.map_over):
+        found.append(f"stage {key!r}: map_over names an input twice")
+    if stage.mapped and stage.output_mapper is not default_output_mapper:
+        found.append(
+            f"stage {key!r}: a mapped stage's result is the list of its instances' results; "
+            "remove output_mapper (map the list in a downstream stage)"
+        )
+    if stage.branch and stage.short_circuit:
+        found.append(f"stage {key!r}: choose branch=True or short_circuit=True, not both")
+    if stage.mapped and (stage.branch or stage.short_circuit):
+        found.append(
+            f"stage {key!r}: a mapped stage cannot branch or short-circuit; "
+            "do it in a stage downstream of the map"
+        )
     return found

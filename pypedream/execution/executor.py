@@ -11,22 +11,31 @@ import datetime as dt
 import heapq
 import secrets
 import time
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
 from pypedream._copy import fresh_copy
-from pypedream.errors import PipelineFailed
-from pypedream.execution.result import RunResult, StageResult, StageStatus
+from pypedream.ctx import MAP_INDEX, MAP_ITEM
+from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
+from pypedream.definition.flow import branch_choice, branch_skips, short_circuit_skips
+from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH, instance_inputs, map_length
+from pypedream.definition.outputs import default_output_mapper
+from pypedream.definition.trigger_rule import Decision, TriggerRule, decide
+from pypedream.errors import BranchError, PipelineFailed, SkipStage, VariableConflictError
+from pypedream.execution.result import MapInstances, RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
-from pypedream.execution.stage_execution import execute_stage
+from pypedream.execution.stage_execution import execute_stage, resolve_inputs
 from pypedream.execution.variable_merge import apply_writes, find_conflict
 
 if TYPE_CHECKING:
     from pypedream.definition.graph import StageGraph
     from pypedream.definition.parameters import Parameters
     from pypedream.definition.pipeline import Pipeline
+    from pypedream.definition.stage import Stage
 
 __all__ = ["Carry", "RunObserver", "new_run_id", "run_pipeline"]
 
@@ -50,6 +59,99 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+class _MapProgress:
+    """The instances of one mapped stage as they finish (in any order)."""
+
+    __slots__ = ("count", "items", "key", "left", "problems", "started", "values")
+
+    def __init__(self, key: str, lists: tuple[Sequence[Any], ...], count: int, started: float):
+        self.key = key
+        self.items = lists
+        self.count = count
+        self.left = count
+        self.values: list[Any] = [None] * count
+        self.problems: dict[int, StageResult] = {}
+        self.started = started
+
+    def item(self, index: int) -> tuple[Any, ...]:
+        return tuple(values[index] for values in self.items)
+
+    def add(self, index: int, result: StageResult) -> None:
+        self.left -= 1
+        if result.status is StageStatus.SUCCEEDED:
+            self.values[index] = result.return_value
+        else:
+            self.problems[index] = result._replace(key=f"{self.key}[{index}]")
+
+    def result(self, begin: float, log: Any) -> StageResult:
+        """The mapped stage's result: the succeeded instances' values, in input order."""
+        key, problems = self.key, self.problems
+        ordered = tuple(problems[index] for index in sorted(problems))
+        instances = MapInstances(self.count, ordered)
+        duration = time.perf_counter() - begin
+        failed = [index for index in sorted(problems) if problems[index].error is not None]
+        if failed:
+            index = failed[0]
+            first = problems[index]
+            error = first.error
+            reason = (
+                f"map instance {index} (item {_short(self.item(index))}) failed: "
+                f"{type(error).__name__}: {error}"
+            )
+            if log is not None:
+                log.bind(stage=key).error(
+                    "map_failed",
+                    failed_instances=failed,
+                    map_index=index,
+                    map_item=_short(self.item(index)),
+                    error=f"{type(error).__name__}: {error}",
+                )
+            return StageResult(
+                key,
+                StageStatus.FAILED,
+                error=error,
+                traceback=first.traceback,
+                attempts=first.attempts,
+                duration=duration,
+                started=self.started,
+                reason=reason,
+                instances=instances,
+            )
+        if self.count and len(problems) == self.count:
+            return StageResult(
+                key,
+                StageStatus.SKIPPED,
+                duration=duration,
+                started=self.started,
+                reason="every map instance was skipped",
+                instances=instances,
+            )
+        values = self.values
+        if problems:
+            values = [value for index, value in enumerate(values) if index not in problems]
+        return StageResult(
+            key,
+            StageStatus.SUCCEEDED,
+            values,
+            {DEFAULT_OUTPUT_KEY: values},
+            attempts=1,
+            duration=duration,
+            started=self.started,
+            instances=instances,
+        )
+
+
+def _short(item: tuple[Any, ...]) -> str:
+    text = repr(item[0] if len(item) == 1 else item)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_STATUS_DECISION = {
+    Decision.SKIPPED: StageStatus.SKIPPED,
+    Decision.UPSTREAM_FAILED: StageStatus.UPSTREAM_FAILED,
+}
+
+
 class _Run:
     """State of one native run. Only the scheduling thread mutates it."""
 
@@ -63,15 +165,21 @@ class _Run:
         observer: RunObserver | None,
         fail_fast: bool,
         carry: Carry | None = None,
+        max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
     ) -> None:
         self.pipeline = pipeline
         self.graph = graph
         self.log = log
         self.observer = observer
         self.fail_fast = fail_fast
+        self.max_map_length = max_map_length
         self.stopped = False
         self.stages = dict(graph.stages)
-        self.troubled = False  # set once any stage did not succeed: only then check upstreams
+        # Stages that need more than "all upstream succeeded, so run": maps, branches,
+        # short-circuits, and trigger rules that do not run on all successes.
+        self.careful = graph.flow_stages
+        self.troubled = False  # set once anything but a plain success happened
+        self.forced: dict[str, str] = {}  # stages a branch or short-circuit skipped: reason
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
         # Copied per run: a stage mutating a default in place must not change the next run.
@@ -79,6 +187,7 @@ class _Run:
             name: fresh_copy(value) for name, value in pipeline.variables.items()
         }
         self.writers: list[str] = []  # stages that wrote variables, in completion order
+        self.instance_stages: dict[str, Stage[Any]] = {}
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()
         self.context.run(enter_run, pipeline, parameters, run_info, log)
@@ -88,25 +197,51 @@ class _Run:
 
     # -- deciding -------------------------------------------------------------------------
     def blocked(self, key: str) -> StageResult | None:
-        """The result for a stage that must not run (upstream failed/skipped, or stopped)."""
-        if not self.troubled:
-            return None
-        skipped_by = None
-        for up in self.graph.upstream[key]:
-            status = self.results[up].status
-            if status is StageStatus.FAILED or status is StageStatus.UPSTREAM_FAILED:
-                return StageResult(
-                    key, StageStatus.UPSTREAM_FAILED, reason=f"upstream {up!r} {status}"
-                )
-            if status is StageStatus.SKIPPED and skipped_by is None:
-                skipped_by = up
-        if skipped_by is not None:
-            return StageResult(key, StageStatus.SKIPPED, reason=f"upstream {skipped_by!r} skipped")
+        """The result for a stage that must not run (trigger rule, branch, or stopped)."""
+        reason = self.forced.get(key)
+        if reason is not None:
+            return StageResult(key, StageStatus.SKIPPED, reason=reason)
+        upstream = self.graph.upstream[key]
+        if upstream:
+            decision, reason = self._decide(key, upstream)
+            if decision is not Decision.RUN:
+                return StageResult(key, _STATUS_DECISION[decision], reason=reason)
         if self.stopped:
             return StageResult(
                 key, StageStatus.SKIPPED, reason="not started: fail_fast stopped the run"
             )
         return None
+
+    def _decide(self, key: str, upstream: Sequence[str]) -> tuple[Decision, str]:
+        counts = dict.fromkeys(StageStatus, 0)
+        first: dict[StageStatus, str] = {}
+        for up in upstream:
+            result = self.results[up]
+            first.setdefault(result.status, up)
+            instances = result.instances
+            if instances is not None and instances.count:
+                for status, number in instances.counts().items():
+                    counts[status] += number
+            else:
+                counts[result.status] += 1
+        rule = self.stages[key].trigger_rule
+        decision = decide(
+            rule,
+            success=counts[StageStatus.SUCCEEDED],
+            failed=counts[StageStatus.FAILED],
+            upstream_failed=counts[StageStatus.UPSTREAM_FAILED],
+            skipped=counts[StageStatus.SKIPPED],
+        )
+        if decision is Decision.RUN:
+            return decision, ""
+        if rule is TriggerRule.ALL_SUCCESS:
+            for status in (StageStatus.FAILED, StageStatus.UPSTREAM_FAILED, StageStatus.SKIPPED):
+                if status in first and (status is StageStatus.SKIPPED) is (
+                    decision is Decision.SKIPPED
+                ):
+                    return decision, f"upstream {first[status]!r} {status}"
+        shown = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+        return decision, f"trigger rule {rule}: upstream {shown}"
 
     def variables_base(self, key: str) -> Mapping[str, Any]:
         """Defaults plus the writes of `key`'s ancestors, applied in topological order."""
@@ -129,16 +264,139 @@ class _Run:
         stage = self.stages[key]
         enter_stage(self.graph, key, stage, self.outputs)
         return execute_stage(
-            key, stage, self.log, self.variables_base(key), time.perf_counter() - self.clock
+            key,
+            stage,
+            self.log,
+            self.variables_base(key) if self.writers else self.defaults,
+            time.perf_counter() - self.clock,
         )
 
     def _execute_and_carry(self, key: str) -> StageResult:
         """`execute`, then hand the stage's values on through `carry`."""
-        from pypedream.definition.outputs import default_output_mapper
-
         assert self.carry is not None
         custom = self.stages[key].output_mapper is not default_output_mapper
         return self.carry(_Run.execute(self, key), custom, self.log)
+
+    def expand(self, key: str) -> tuple[tuple[Sequence[Any], ...], int] | StageResult:
+        """A mapped stage's lists and instance count (in its context), or its failure."""
+        stage = self.stages[key]
+        enter_stage(self.graph, key, stage, self.outputs)
+        started = time.perf_counter() - self.clock
+        mapped = [item for item in stage.inputs if item.as_arg in stage.map_over]
+        try:
+            values, _ = resolve_inputs(key, mapped)
+            lists = tuple(values[name] for name in stage.map_over)
+            count = map_length(key, stage.map_over, lists, self.max_map_length)
+        except SkipStage as skip:
+            reason = str(skip) or "SkipStage raised"
+            return StageResult(key, StageStatus.SKIPPED, attempts=1, started=started, reason=reason)
+        except Exception as problem:
+            if self.log is not None:
+                self.log.bind(stage=key).error(
+                    "stage_failed", error=f"{type(problem).__name__}: {problem}"
+                )
+            return StageResult(
+                key,
+                StageStatus.FAILED,
+                error=problem,
+                traceback="".join(traceback.format_exception(problem)),
+                attempts=1,
+                started=started,
+            )
+        if self.log is not None:
+            self.log.bind(stage=key).info("map_expanded", instances=count)
+        return lists, count
+
+    def instance_stage(self, key: str) -> Stage[Any]:
+        """The stage an instance runs: mapped inputs read `ctx.MAP_ITEM`."""
+        found = self.instance_stages.get(key)
+        if found is None:
+            stage = self.stages[key]
+            found = replace(stage, inputs=instance_inputs(stage), map_over=())
+            self.instance_stages[key] = found
+        return found
+
+    def execute_instance(
+        self,
+        key: str,
+        stage: Stage[Any],
+        base: Mapping[str, Any],
+        index: int,
+        item: tuple[Any, ...],
+    ) -> StageResult:
+        """Run instance `index` of mapped stage `key` (in the stage's context)."""
+        MAP_INDEX.set(index)
+        MAP_ITEM.set(item)
+        log = self.log
+        result = execute_stage(
+            key,
+            stage,
+            None if log is None else log.bind(map_index=index),
+            base,
+            time.perf_counter() - self.clock,
+        )
+        if result.variable_writes:
+            problem = VariableConflictError(
+                f"stage {key!r} map instance {index} wrote variables "
+                f"{', '.join(repr(n) for n in result.variable_writes)}: mapped instances run "
+                "in no order, so they cannot write variables; return the values instead"
+            )
+            return StageResult(key, StageStatus.FAILED, error=problem, attempts=result.attempts)
+        return result
+
+    def run_map(self, key: str) -> StageResult:
+        """Expand mapped stage `key` and run its instances one after another."""
+        begin = time.perf_counter()
+        context = self.context.copy()
+        expanded = context.run(self.expand, key)
+        if isinstance(expanded, StageResult):
+            return expanded
+        lists, count = expanded
+        progress = _MapProgress(key, lists, count, begin - self.clock)
+        stage = self.instance_stage(key)
+        base = self.variables_base(key)
+        run, execute, add = context.run, self.execute_instance, progress.add
+        if len(lists) == 1:
+            for index, item in enumerate(lists[0]):
+                add(index, run(execute, key, stage, base, index, (item,)))
+        else:
+            for index, item in enumerate(zip(*lists, strict=True)):
+                add(index, run(execute, key, stage, base, index, item))
+        return self.finish_map(progress, begin)
+
+    def finish_map(self, progress: _MapProgress, begin: float) -> StageResult:
+        result = progress.result(begin, self.log)
+        if self.carry is not None and result.status is StageStatus.SUCCEEDED:
+            result = self.carry(result, False, self.log)
+        return result
+
+    def finish_flow(self, result: StageResult) -> StageResult:
+        """After a branch or short-circuit stage: skip what it does not lead to."""
+        key = result.key
+        stage = self.stages[key]
+        if result.status is not StageStatus.SUCCEEDED:
+            return result
+        if stage.branch:
+            try:
+                chosen = branch_choice(self.graph, key, result.return_value)
+            except BranchError as problem:
+                if self.log is not None:
+                    self.log.bind(stage=key).error("stage_failed", error=str(problem))
+                return result._replace(status=StageStatus.FAILED, error=problem)
+            skips = branch_skips(self.graph, key, chosen)
+            reason = f"branch {key!r} chose {', '.join(map(repr, chosen)) or 'nothing'}"
+        elif stage.short_circuit and not result.return_value:
+            skips = short_circuit_skips(self.graph, key, stage.ignore_downstream_trigger_rules)
+            reason = f"short-circuit {key!r} returned {_short((result.return_value,))}"
+        else:
+            return result
+        if self.log is not None:
+            self.log.bind(stage=key).info("downstream_skipped", skipped=list(skips), reason=reason)
+        for skipped in skips:
+            self.forced.setdefault(skipped, reason)
+        if skips:
+            self.troubled = True
+        return result
 
     def record(self, result: StageResult) -> None:
         key = result.key
@@ -146,22 +404,24 @@ class _Run:
             result = self._check_conflicts(result)
         self.results[key] = result
         status = result.status
-        if status is not StageStatus.SUCCEEDED:
-            self.troubled = True
         if status is StageStatus.SUCCEEDED:
             self.outputs[key] = result.outputs
             if result.variable_writes:
                 self.writers.append(key)
-        elif status is StageStatus.FAILED:
-            if self.fail_fast:
-                self.stopped = True
-        elif self.log is not None and result.reason and result.attempts == 0:
-            event = (
-                "stage_upstream_failed"
-                if status is StageStatus.UPSTREAM_FAILED
-                else "stage_skipped"
-            )
-            self.log.bind(stage=key).warning(event, reason=result.reason)
+            if result.instances is not None and result.instances.problems:
+                self.troubled = True
+        else:
+            self.troubled = True
+            if status is StageStatus.FAILED:
+                if self.fail_fast:
+                    self.stopped = True
+            elif self.log is not None and result.reason and result.attempts == 0:
+                event = (
+                    "stage_upstream_failed"
+                    if status is StageStatus.UPSTREAM_FAILED
+                    else "stage_skipped"
+                )
+                self.log.bind(stage=key).warning(event, reason=result.reason)
         if self.observer is not None:
             self.observer.stage_finished(result)
 
@@ -191,47 +451,113 @@ class _Run:
         if self.observer is not None:
             self.observer.stage_started(key)
 
+    def run_carefully(self, key: str) -> None:
+        """Decide, then run a stage that is mapped, flows, or follows trouble (sequential)."""
+        stopped = self.blocked(key)
+        if stopped is not None:
+            self.record(stopped)
+            return
+        self.start(key)
+        if self.stages[key].map_over:
+            self.record(self.run_map(key))
+        else:
+            self.record(self.finish_flow(self.context.copy().run(self.execute, key)))
+
     def run_sequentially(self) -> None:
-        context = self.context
+        context, execute, record = self.context, self.execute, self.record
+        careful, observer = self.careful, self.observer
+        results, outputs = self.results, self.outputs
+        succeeded = StageStatus.SUCCEEDED
         for key in self.graph.order:
-            stopped = self.blocked(key)
-            if stopped is not None:
-                self.record(stopped)
+            if self.troubled or key in careful:
+                self.run_carefully(key)
                 continue
-            self.start(key)
-            self.record(context.copy().run(self.execute, key))
+            if observer is not None:
+                observer.stage_started(key)
+            result = context.copy().run(execute, key)
+            if result.status is succeeded and not result.variable_writes and observer is None:
+                results[key] = result  # the hot path of `record`
+                outputs[key] = result.outputs
+            else:
+                record(result)
 
     def run_threaded(self, max_workers: int) -> None:
         graph = self.graph
-        waiting = {key: len(graph.upstream[key]) for key in graph.order}
-        ready = [graph.index[key] for key, count in waiting.items() if count == 0]
+        order, index = graph.order, graph.index
+        waiting = {key: len(graph.upstream[key]) for key in order}
+        ready = [(index[key], -1) for key, count in waiting.items() if count == 0]
         heapq.heapify(ready)
-        running: dict[Future[StageResult], str] = {}
+        running: dict[Future[StageResult], tuple[str, int]] = {}
+        maps: dict[str, tuple[_MapProgress, contextvars.Context, Stage[Any], Any, float]] = {}
 
         def settle(result: StageResult) -> None:
             self.record(result)
             for child in graph.downstream[result.key]:
                 waiting[child] -= 1
                 if waiting[child] == 0:
-                    heapq.heappush(ready, graph.index[child])
+                    heapq.heappush(ready, (index[child], -1))
+
+        def begin(position: int) -> None:
+            key = order[position]
+            if self.troubled or key in self.careful:
+                stopped = self.blocked(key)
+                if stopped is not None:
+                    settle(stopped)
+                    return
+            self.start(key)
+            if not self.stages[key].map_over:
+                running[pool.submit(self.context.copy().run, self.execute, key)] = (key, -1)
+                return
+            started = time.perf_counter()
+            context = self.context.copy()
+            expanded = context.run(self.expand, key)
+            if isinstance(expanded, StageResult):
+                settle(expanded)
+                return
+            lists, count = expanded
+            progress = _MapProgress(key, lists, count, started - self.clock)
+            if not count:
+                settle(self.finish_map(progress, started))
+                return
+            stage, base = self.instance_stage(key), self.variables_base(key)
+            maps[key] = (progress, context, stage, base, started)
+            for instance in range(count):
+                heapq.heappush(ready, (position, instance))
 
         pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pypedream")
         try:
             while ready or running:
                 while ready and len(running) < max_workers:
-                    key = graph.order[heapq.heappop(ready)]
-                    stopped = self.blocked(key)
-                    if stopped is not None:
-                        settle(stopped)
+                    position, instance = heapq.heappop(ready)
+                    if instance < 0:
+                        begin(position)
                         continue
-                    self.start(key)
-                    running[pool.submit(self.context.copy().run, self.execute, key)] = key
+                    key = order[position]
+                    progress, context, stage, base, _ = maps[key]
+                    future = pool.submit(
+                        context.copy().run,
+                        self.execute_instance,
+                        key,
+                        stage,
+                        base,
+                        instance,
+                        progress.item(instance),
+                    )
+                    running[future] = (key, instance)
                 if not running:
                     continue
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: graph.index[running[f]]):
-                    running.pop(future)
-                    settle(future.result())
+                for future in sorted(done, key=lambda f: (index[running[f][0]], running[f][1])):
+                    key, instance = running.pop(future)
+                    result = future.result()
+                    if instance < 0:
+                        settle(self.finish_flow(result) if key in self.careful else result)
+                        continue
+                    progress, _, _, _, started = maps[key]
+                    progress.add(instance, result)
+                    if not progress.left:
+                        del maps[key]
+                        settle(self.finish_map(progress, started))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -252,12 +578,22 @@ def run_pipeline(
     logical_date: dt.datetime | None = None,
     observer: RunObserver | None = None,
     carry: Carry | None = None,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> RunResult:
-    """Validate, resolve parameters, run every stage, and return (or raise) the result."""
+    """Validate, resolve parameters, run every stage, and return (or raise) the result.
+
+    `max_map_length` caps a mapped stage's instances (Airflow's `[core] max_map_length`).
+    """
     graph = pipeline.graph
     parameters = pipeline.parameters.resolve(overrides, pipeline.name)
     if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
         raise ValueError(f"max_workers must be a positive int or None, got {max_workers!r}")
+    if (
+        isinstance(max_map_length, bool)
+        or not isinstance(max_map_length, int)
+        or max_map_length < 0
+    ):
+        raise ValueError(f"max_map_length must be an int >= 0, got {max_map_length!r}")
     started_at = dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(started_at)
     run_info = ctx.RunInfo(run_id, pipeline.name, logical_date or started_at)
@@ -268,7 +604,9 @@ def run_pipeline(
 
         run_log = create_run_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
         log = run_log.logger
-    run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast, carry)
+    run = _Run(
+        pipeline, graph, parameters, run_info, log, observer, fail_fast, carry, max_map_length
+    )
     try:
         if log is not None:
             log.info(

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-__all__ = ["RunResult", "StageResult", "StageStatus"]
+__all__ = ["MapInstances", "RunResult", "StageResult", "StageStatus"]
 
 
 class StageStatus(str, enum.Enum):
@@ -25,6 +25,26 @@ class StageStatus(str, enum.Enum):
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class MapInstances(NamedTuple):
+    """How a mapped stage's instances ended: their number, and those that did not succeed.
+
+    `problems` hold the failed or skipped instances' results, keyed `stage[index]`, in index
+    order; every other instance succeeded (only problems are kept: memory stays linear in
+    the results even for 100,000 instances).
+    """
+
+    count: int
+    problems: tuple[StageResult, ...] = ()
+
+    def counts(self) -> dict[StageStatus, int]:
+        """Instances per status (each counts for its downstream's trigger rule, as in Airflow)."""
+        found = {status: 0 for status in StageStatus}
+        for problem in self.problems:
+            found[problem.status] += 1
+        found[StageStatus.SUCCEEDED] = self.count - len(self.problems)
+        return found
 
 
 class StageResult(NamedTuple):
@@ -45,6 +65,8 @@ class StageResult(NamedTuple):
     started: float = 0.0
     reason: str | None = None
     variable_writes: Mapping[str, Any] = _EMPTY
+    instances: MapInstances | None = None
+    """Set for a mapped stage that expanded (even to zero instances)."""
 
     @property
     def ok(self) -> bool:

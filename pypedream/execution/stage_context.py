@@ -25,17 +25,26 @@ __all__ = ["AncestorOutputs", "enter_run", "enter_stage"]
 class AncestorOutputs(Mapping[str, Mapping[str, Any]]):
     """`ctx.STAGES` for one stage: the outputs of its ancestors, and nothing else."""
 
-    __slots__ = ("_graph", "_key", "_mask", "_outputs")
+    __slots__ = ("_direct", "_graph", "_key", "_outputs")
 
     def __init__(
         self, graph: StageGraph, key: str, outputs: Mapping[str, Mapping[str, Any]]
     ) -> None:
         self._graph = graph
         self._key = key
-        self._mask = graph.ancestor_masks[graph.index[key]]
+        self._direct = graph.direct_upstream[key]
         self._outputs = outputs
 
+    @property
+    def _mask(self) -> int:
+        return self._graph.ancestor_masks[self._graph.index[self._key]]
+
     def __getitem__(self, name: str) -> Mapping[str, Any]:
+        if name in self._direct:  # the common case: a dependency reads a direct upstream
+            try:
+                return self._outputs[name]
+            except KeyError:
+                pass
         index = self._graph.index.get(name)
         if index is None:
             raise KeyError(f"no stage named {name!r}")
@@ -77,10 +86,15 @@ def enter_run(pipeline: Pipeline, parameters: Parameters, run_info: ctx.RunInfo,
     ctx.LOG.set(log)
 
 
+_set_stage = ctx.STAGE.set
+_set_stage_key = ctx.STAGE_KEY.set
+_set_stages = ctx.STAGES.set
+
+
 def enter_stage(
     graph: StageGraph, key: str, stage: Stage, outputs: Mapping[str, Mapping[str, Any]]
 ) -> None:
     """Set the per-stage context variables; `outputs` may hold more than the ancestors."""
-    ctx.STAGE.set(stage)
-    ctx.STAGE_KEY.set(key)
-    ctx.STAGES.set(AncestorOutputs(graph, key, outputs))
+    _set_stage(stage)
+    _set_stage_key(key)
+    _set_stages(AncestorOutputs(graph, key, outputs))

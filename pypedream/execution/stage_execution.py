@@ -26,12 +26,16 @@ _RESERVED_FIELDS = frozenset(
     {"event", "level", "timestamp", "pipeline", "run_id", "stage", "attempt", "exc_info"}
 )
 _perf = time.perf_counter
+_variables_over = Variables.over
+_set_variables = VARIABLES.set
+_NOTHING_LOGGED: dict[str, Any] = {}  # shared and never written: most stages log no input
+_new_tuple = tuple.__new__  # builds a StageResult without the NamedTuple's Python __new__
 
 
 def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Resolve every input: (keyword arguments, the logged ones). Errors name stage and input."""
     kwargs: dict[str, Any] = {}
-    logged: dict[str, Any] = {}
+    logged: dict[str, Any] = _NOTHING_LOGGED
     for item in inputs:
         try:
             value = item.bind.resolve()
@@ -46,6 +50,8 @@ def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, An
             ) from problem
         kwargs[item.as_arg] = value
         if item.logged:
+            if logged is _NOTHING_LOGGED:
+                logged = {}
             name = item.as_arg
             logged[f"input.{name}" if name in _RESERVED_FIELDS else name] = value
     return kwargs, logged
@@ -83,8 +89,8 @@ def execute_stage(
     begin = _perf()
     attempt = first_attempt
     while True:
-        variables = Variables.over(variables_base)
-        VARIABLES.set(variables)
+        variables = _variables_over(variables_base)
+        _set_variables(variables)
         attempt_log = None
         if log is not None:
             attempt_log = log.bind(stage=key, attempt=attempt)
@@ -151,16 +157,21 @@ def execute_stage(
                 duration_s=round(_perf() - attempt_begin, 6),
                 outputs=list(outputs),
             )
-        return StageResult(
-            key,
-            StageStatus.SUCCEEDED,
-            value,
-            outputs,
-            None,
-            None,
-            attempt - first_attempt + 1,
-            _perf() - begin,
-            started,
-            None,
-            variables.writes,
+        # Every StageResult field, in order (the hot path: one per stage of every run).
+        return _new_tuple(  # type: ignore[no-any-return]
+            StageResult,
+            (
+                key,
+                StageStatus.SUCCEEDED,
+                value,
+                outputs,
+                None,
+                None,
+                attempt - first_attempt + 1,
+                _perf() - begin,
+                started,
+                None,
+                variables.writes,
+                None,
+            ),
         )

@@ -20,6 +20,8 @@ __all__ = [
     "fan_in",
     "identity",
     "increment",
+    "lattice",
+    "lattice_upstream",
     "sleepers",
     "stage_key",
     "total",
@@ -63,6 +65,31 @@ def fan_in(n: int, log_settings: LoggerSettings | None = _NO_LOGS) -> Pipeline:
         total, inputs=[dependency(stage_key(i), as_arg=f"v{i}") for i in range(n)]
     )
     return Pipeline(f"fan_in_{n}", stages=stages, log_settings=log_settings)
+
+
+def lattice_upstream(width: int, depth: int) -> dict[str, list[str]]:
+    """Keys of a `width` x `depth` lattice: each stage reads its column and both neighbours
+    (wrapping) in the layer above; the first layer reads nothing."""
+    upstream: dict[str, list[str]] = {}
+    for row in range(depth):
+        for col in range(width):
+            above = (
+                [] if row == 0 else [f"r{row - 1:02d}c{(col + d) % width:02d}" for d in (-1, 0, 1)]
+            )
+            upstream[f"r{row:02d}c{col:02d}"] = list(dict.fromkeys(above))
+    return upstream
+
+
+def lattice(width: int, depth: int, log_settings: LoggerSettings | None = _NO_LOGS) -> Pipeline:
+    """`lattice_upstream(width, depth)` as stages: the first layer returns 1, the others sum."""
+    stages = {}
+    for key, above in lattice_upstream(width, depth).items():
+        if above:
+            inputs = [dependency(up, as_arg=f"v{i}") for i, up in enumerate(above)]
+            stages[key] = Stage(total, inputs=inputs)
+        else:
+            stages[key] = Stage(identity, inputs=[known(1, as_arg="v")])
+    return Pipeline(f"lattice_{width}x{depth}", stages=stages, log_settings=log_settings)
 
 
 def sleepers(n: int, seconds: float) -> Pipeline:

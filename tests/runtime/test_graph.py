@@ -155,6 +155,12 @@ def test_a_stage_is_a_frozen_definition() -> None:
         "retries",
         "retry_delay",
         "description",
+        "trigger_rule",
+        "map_over",
+        "branch",
+        "short_circuit",
+        "ignore_downstream_trigger_rules",
+        "group",
         "dependencies",
     }
 
