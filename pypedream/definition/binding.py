@@ -180,7 +180,11 @@ class KeyedInputMapper:
 
 @dataclass(frozen=True)
 class DependencyInputMapper:
-    """Read output `from_output` of stage `from_stage` from `ctx.STAGES`; makes a graph edge."""
+    """Read output `from_output` of stage `from_stage` from `ctx.STAGES`; makes a graph edge.
+
+    `default` (or `required=False`, giving None) stands in when the output is missing, or when
+    the stage did not succeed and a trigger rule ran this one anyway (e.g. after a branch).
+    """
 
     from_stage: str
     from_output: str = DEFAULT_OUTPUT_KEY
@@ -196,6 +200,10 @@ class DependencyInputMapper:
         try:
             outputs = stages[self.from_stage]
         except KeyError as missing:
+            # The upstream did not succeed (a trigger rule let this stage run anyway).
+            value = _fallback(self.default, self.required)
+            if value is not MISSING:
+                return value
             raise InputBindingError(missing.args[0] if missing.args else str(missing)) from None
         try:
             return outputs[self.from_output]

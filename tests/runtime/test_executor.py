@@ -15,6 +15,7 @@ from pypedream import (
     PipelineFailed,
     SkipStage,
     Stage,
+    StageResult,
     StageStatus,
     ctx,
 )
@@ -520,3 +521,12 @@ def test_mutable_defaults_do_not_leak_between_runs() -> None:
     assert first["grow"] == second["grow"]
     assert pipeline.parameters["items"] == []
     assert pipeline.variables["seen"] == []
+
+
+def test_a_succeeded_result_has_every_field_of_stage_result() -> None:
+    """The executor's hot path builds StageResult tuples directly: they must stay complete."""
+    result = Pipeline("one", stages={"s": Stage(lambda: 1)}, log_settings=None).run()
+
+    stage = result.stages["s"]
+    assert len(stage) == len(StageResult._fields)
+    assert (stage.status, stage.return_value, stage.instances) == (StageStatus.SUCCEEDED, 1, None)
