@@ -121,7 +121,7 @@ class StageGraph:
                 found.add(key)
                 continue
             count = len(self.upstream[key])
-            fine = decide(stage.trigger_rule, success=count, failed=0, upstream_failed=0, skipped=0)
+            fine = decide(stage.rule, success=count, failed=0, upstream_failed=0, skipped=0)
             if fine is not Decision.RUN:
                 found.add(key)
         return frozenset(found)

@@ -8,7 +8,7 @@ list cannot expand (not a list, zipped lists of different lengths, longer than
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pypedream.ctx import MAP_ITEM
@@ -61,6 +61,7 @@ def instance_inputs(stage: Stage[Any]) -> tuple[Input[Any], ...]:
         if position is None:
             replaced.append(item)
         else:
-            binding = InputBinding.deferred(MAP_ITEM, operator.itemgetter(position))
+            pick: Callable[[Any], Any] = operator.itemgetter(position)
+            binding: InputBinding[Any, Any] = InputBinding.deferred(MAP_ITEM, pick)
             replaced.append(Input(item.as_arg, binding, item.logged))
     return tuple(replaced)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pypedream.ctx import STAGES
 from pypedream.definition.binding import DependencyInputMapper, Input
@@ -101,6 +101,11 @@ class Stage(Generic[R]):
             item.bind.source is STAGES and not isinstance(item.bind.mapper, DependencyInputMapper)
             for item in self.inputs
         )
+
+    @property
+    def rule(self) -> TriggerRule:
+        """`trigger_rule` as a TriggerRule (a string given is converted on creation)."""
+        return cast(TriggerRule, self.trigger_rule)
 
     @property
     def mapped(self) -> bool:

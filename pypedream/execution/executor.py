@@ -219,12 +219,12 @@ class _Run:
             result = self.results[up]
             first.setdefault(result.status, up)
             instances = result.instances
-            if instances is not None and instances.count:
+            if instances is not None and instances.size:
                 for status, number in instances.counts().items():
                     counts[status] += number
             else:
                 counts[result.status] += 1
-        rule = self.stages[key].trigger_rule
+        rule = self.stages[key].rule
         decision = decide(
             rule,
             success=counts[StageStatus.SUCCEEDED],

@@ -28,14 +28,15 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class MapInstances(NamedTuple):
-    """How a mapped stage's instances ended: their number, and those that did not succeed.
+    """How a mapped stage's instances ended: their number (`size`), and those that did not
+    succeed.
 
     `problems` hold the failed or skipped instances' results, keyed `stage[index]`, in index
     order; every other instance succeeded (only problems are kept: memory stays linear in
     the results even for 100,000 instances).
     """
 
-    count: int
+    size: int
     problems: tuple[StageResult, ...] = ()
 
     def counts(self) -> dict[StageStatus, int]:
@@ -43,7 +44,7 @@ class MapInstances(NamedTuple):
         found = {status: 0 for status in StageStatus}
         for problem in self.problems:
             found[problem.status] += 1
-        found[StageStatus.SUCCEEDED] = self.count - len(self.problems)
+        found[StageStatus.SUCCEEDED] = self.size - len(self.problems)
         return found
 
 

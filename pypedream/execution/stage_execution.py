@@ -158,7 +158,7 @@ def execute_stage(
                 outputs=list(outputs),
             )
         # Every StageResult field, in order (the hot path: one per stage of every run).
-        return _new_tuple(  # type: ignore[no-any-return]
+        return _new_tuple(
             StageResult,
             (
                 key,

@@ -63,7 +63,7 @@ def test_a_map_runs_once_per_item_broadcasts_the_rest_and_reduces(workers: int |
     assert result["total"] == 150
     instances = result.stages["size"].instances
     assert instances is not None
-    assert (instances.count, instances.problems) == (3, ())
+    assert (instances.size, instances.problems) == (3, ())
 
 
 @pytest.mark.parametrize("workers", WORKERS)
@@ -180,7 +180,7 @@ def test_an_empty_map_gives_an_empty_list_and_the_reducer_runs(workers: int | No
     assert result["each"] == []
     assert result["count"] == 0
     assert calls == []
-    assert result.stages["each"].instances.count == 0  # type: ignore[union-attr]
+    assert result.stages["each"].instances.size == 0  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("workers", WORKERS)
