@@ -20,6 +20,7 @@ from pypedream.definition.outputs import (
 
 if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
+    from pypedream.definition.stage import Stage
 
 __all__ = ["describe_graph", "fingerprint"]
 
@@ -52,6 +53,21 @@ def _input(item: Input[Any]) -> list[Any]:
     return [item.as_arg, bind.kind.value, source, _mapper(bind.mapper), item.logged]
 
 
+def _flow(stage: Stage[Any]) -> list[Any]:
+    """Trigger rule, map, branch, short-circuit and group; nothing when all are defaults (so
+    fingerprints of pipelines that use none of them did not change when they were added)."""
+    flow = [
+        stage.rule.value,
+        list(stage.map_over),
+        stage.branch,
+        stage.short_circuit,
+        stage.ignore_downstream_trigger_rules,
+        stage.group,
+    ]
+    default = ["all_success", [], False, False, True, None]
+    return [] if flow == default else [flow]
+
+
 def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
     """The JSON-able description the fingerprint hashes."""
     graph = pipeline.graph
@@ -69,6 +85,7 @@ def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
                 _mapper(stage.output_mapper),
                 list(stage.after),
                 stage.retries,
+                *_flow(stage),
             ]
             for key, stage in ((k, graph.stages[k]) for k in graph.order)
         ],
