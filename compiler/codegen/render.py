@@ -56,14 +56,22 @@ def render_dag(spec: DagSpec, template_dir: Path | None = None) -> str:
 
 
 def _operator_arguments(spec: DagSpec, task: TaskSpec) -> str:
-    """`PythonOperator(...)` arguments; retry settings only where they differ from the DAG's."""
-    arguments = [f"task_id={py_literal(task.task_id)}", "python_callable=run_stage"]
+    """The operator's arguments; retry settings only where they differ from the DAG's, flow
+    settings only where they differ from Airflow's defaults."""
+    task_id = task.task_id.split(".", 1)[1] if task.group_var else task.task_id
+    arguments = [f"task_id={py_literal(task_id)}", "python_callable=run_stage"]
     if task.retries != spec.retries:
         arguments.append(f"retries={py_literal(task.retries)}")
     if task.retry_delay_seconds != spec.retry_delay_seconds:
         seconds = py_literal(task.retry_delay_seconds)
         arguments.append(f"retry_delay=datetime.timedelta(seconds={seconds})")
-    before = len(task.var) + len(" = PythonOperator(")
+    if task.trigger_rule != "all_success":
+        arguments.append(f"trigger_rule={py_literal(task.trigger_rule)}")
+    if task.operator == "ShortCircuitOperator" and not task.ignore_downstream_trigger_rules:
+        arguments.append("ignore_downstream_trigger_rules=False")
+    if task.group_var:
+        arguments.append(f"task_group={task.group_var}")
+    before = len(task.var) + len(f" = {task.operator}(")
     return call_arguments(arguments, 4, before, len(")"))
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DagSpec", "EdgeSpec", "FlowSpec", "ParamSpec", "TaskSpec"]
+__all__ = ["DagSpec", "EdgeSpec", "FlowSpec", "GroupSpec", "ParamSpec", "TaskSpec"]
+
+
+OPERATORS = ("PythonOperator", "BranchPythonOperator", "ShortCircuitOperator")
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,16 @@ class FlowSpec:
 
 
 @dataclass(frozen=True)
+class GroupSpec:
+    """One TaskGroup: `var = TaskGroup(group_id)`; its tasks' ids are `group_id.stage`."""
+
+    group_id: str
+    var: str
+
+
+@dataclass(frozen=True)
 class TaskSpec:
-    """One PythonOperator running one stage."""
+    """One operator running one stage: a PythonOperator, or a branch or short-circuit one."""
 
     task_id: str
     stage_key: str
@@ -45,6 +56,10 @@ class TaskSpec:
     upstream_vars: tuple[str, ...]
     flows: tuple[FlowSpec, ...]
     doc: str | None = None
+    operator: str = "PythonOperator"
+    trigger_rule: str = "all_success"
+    ignore_downstream_trigger_rules: bool = True
+    group_var: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,13 @@ class DagSpec:
     params: tuple[ParamSpec, ...]
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
+    groups: tuple[GroupSpec, ...] = ()
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        """Operator classes the tasks use (each imported once), PythonOperator first."""
+        used = {task.operator for task in self.tasks}
+        return tuple(name for name in OPERATORS if name in used or name == "PythonOperator")
 
     @property
     def task_ids(self) -> dict[str, str]:

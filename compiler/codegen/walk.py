@@ -6,12 +6,19 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pypedream_compiler.codegen.ids import airflow_id, is_airflow_id, python_names
 from pypedream_compiler.codegen.literal import py_literal
-from pypedream_compiler.codegen.spec import DagSpec, EdgeSpec, FlowSpec, ParamSpec, TaskSpec
+from pypedream_compiler.codegen.spec import (
+    DagSpec,
+    EdgeSpec,
+    FlowSpec,
+    GroupSpec,
+    ParamSpec,
+    TaskSpec,
+)
 from pypedream_compiler.errors import ExportError
 
 import pypedream
@@ -19,6 +26,8 @@ from pypedream import Pipeline
 from pypedream.definition.airflow_options import AirflowOptions
 from pypedream.definition.binding import DependencyInputMapper
 from pypedream.definition.parameters import Parameter
+from pypedream.definition.stage import Stage
+from pypedream.definition.trigger_rule import AIRFLOW2_MISSING
 from pypedream.worker.fingerprint import fingerprint
 
 __all__ = ["build_dag_spec"]
@@ -29,6 +38,9 @@ RESERVED_NAMES = frozenset(
         "DAG",
         "Param",
         "PythonOperator",
+        "BranchPythonOperator",
+        "ShortCircuitOperator",
+        "TaskGroup",
         "AirflowSkipException",
         "PIPELINE",
         "FINGERPRINT",
@@ -95,11 +107,14 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
     return ParamSpec(name, schema, True, default, schema_format, spec.description)
 
 
-def _task_ids(keys: Sequence[str], problems: list[str]) -> dict[str, str]:
+def _task_ids(
+    keys: Sequence[str], stages: Mapping[str, Stage[Any]], problems: list[str]
+) -> dict[str, str]:
     ids: dict[str, str] = {}
     owners: dict[str, str] = {}
     for key in keys:
-        task_id = airflow_id(key)
+        group = stages[key].group
+        task_id = airflow_id(key) if group is None else f"{group}.{airflow_id(key)}"
         if task_id in owners:
             problems.append(
                 f"stages {owners[task_id]!r} and {key!r} both become Airflow task_id "
@@ -108,6 +123,34 @@ def _task_ids(keys: Sequence[str], problems: list[str]) -> dict[str, str]:
         owners[task_id] = key
         ids[key] = task_id
     return ids
+
+
+def _flow_problems(key: str, stage: Stage[Any], options: AirflowOptions, task_id: str) -> list[str]:
+    """Stage features this export cannot express for the targeted Airflow versions."""
+    found = []
+    if stage.rule in AIRFLOW2_MISSING and options.min_airflow_version < 3:
+        found.append(
+            f"stage {key!r}: trigger rule {stage.rule.value!r} does not exist in Airflow 2; "
+            "export for Airflow 3 only with AirflowOptions(min_airflow_version=3), or use "
+            "another rule"
+        )
+    if stage.map_over:
+        found.append(
+            f"stage {key!r} is mapped: exporting mapped stages to Airflow is not supported yet "
+            "(run it natively, or map inside one stage)"
+        )
+    group = stage.group
+    if group is not None and (not is_airflow_id(group) or "." in group):
+        found.append(
+            f"stage {key!r}: group {group!r} is not a valid Airflow TaskGroup id (letters, "
+            "digits, '_' and '-', no '.')"
+        )
+    elif not is_airflow_id(task_id):
+        found.append(f"stage {key!r}: task id {task_id!r} is longer than 250 characters")
+    return found
+
+
+_OPERATOR = {(True, False): "BranchPythonOperator", (False, True): "ShortCircuitOperator"}
 
 
 def build_dag_spec(
@@ -124,7 +167,9 @@ def build_dag_spec(
         problems.append(
             f"dag_id {dag_id!r} is not a valid Airflow id (at most 250 of A-Z a-z 0-9 _ . -)"
         )
-    task_ids = _task_ids(graph.order, problems)
+    task_ids = _task_ids(graph.order, graph.stages, problems)
+    for key in graph.order:
+        problems.extend(_flow_problems(key, graph.stages[key], options, task_ids[key]))
     params = tuple(
         _param_spec(name, spec, problems) for name, spec in pipeline.parameters.specs.items()
     )
@@ -140,6 +185,11 @@ def build_dag_spec(
     if problems:
         raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
     names = python_names(list(graph.order), RESERVED_NAMES)
+    group_ids = list(dict.fromkeys(s.group for s in graph.stages.values() if s.group))
+    group_vars = python_names(
+        [f"group_{g}" for g in group_ids], RESERVED_NAMES | frozenset(names.values())
+    )
+    groups = tuple(GroupSpec(g, group_vars[f"group_{g}"]) for g in group_ids)
     tasks = []
     edges = []
     for key in graph.order:
@@ -162,6 +212,10 @@ def build_dag_spec(
                 upstream_vars=upstream_vars,
                 flows=flows,
                 doc=stage.description,
+                operator=_OPERATOR.get((stage.branch, stage.short_circuit), "PythonOperator"),
+                trigger_rule=stage.rule.value,
+                ignore_downstream_trigger_rules=stage.ignore_downstream_trigger_rules,
+                group_var=group_vars[f"group_{stage.group}"] if stage.group else None,
             )
         )
         if upstream_vars:
@@ -198,4 +252,5 @@ def build_dag_spec(
         params=params,
         tasks=tuple(tasks),
         edges=tuple(edges),
+        groups=groups,
     )

@@ -18,6 +18,8 @@ class AirflowOptions:
 
     `schedule` is a cron string, a preset such as "@daily", or None (manual runs only).
     `default_args` values must be plain literals (str, numbers, bools, None, lists, dicts).
+    `min_airflow_version` is the oldest Airflow major version the DAG file must run on (2: both
+    2.10+ and 3); a stage feature that version lacks is an export error.
     """
 
     dag_id: str | None = None
@@ -29,6 +31,7 @@ class AirflowOptions:
     default_args: Mapping[str, Any] = field(default_factory=dict)
     max_active_runs: int | None = None
     description: str | None = None
+    min_airflow_version: int = 2
 
     def merged(self, **changes: Any) -> AirflowOptions:
         """A copy with the given fields replaced (None values are ignored)."""

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pypedream import ctx
+from pypedream.definition.flow import branch_choice
 from pypedream.definition.outputs import default_output_mapper
 from pypedream.definition.parameters import Parameters
 from pypedream.definition.pipeline import Pipeline
@@ -173,10 +174,13 @@ def run_task(
     *,
     task_ids: Mapping[str, str],
     skip_exception: type[BaseException] | None = None,
-) -> None:
+) -> Any:
     """Run the stage of the current task (`context["ti"].task_id`, via `task_ids`).
 
-    Raises the stage's own error when it fails, so Airflow records and retries it.
+    Raises the stage's own error when it fails, so Airflow records and retries it. Returns
+    what the task's operator acts on: for a branch stage the task ids it chose (for
+    BranchPythonOperator), for a short-circuit stage whether its value is truthy (for
+    ShortCircuitOperator), else None.
     """
     pipeline, actual = _pipeline(reference)
     if actual != expected_fingerprint:
@@ -227,3 +231,8 @@ def run_task(
     ti.xcom_push(key=ENVELOPE_KEY, value=envelope)
     custom = stage.output_mapper is not default_output_mapper
     _push_for_airflow(ti, result, custom, log)
+    if stage.branch:
+        return [task_ids[key] for key in branch_choice(graph, stage_key, result.return_value)]
+    if stage.short_circuit:
+        return bool(result.return_value)
+    return None

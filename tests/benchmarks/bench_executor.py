@@ -146,8 +146,10 @@ def measure_shapes(rounds: int) -> tuple[list[Row], dict[str, float]]:
 
 _CHILD = """
 import json, sys
-sys.path.insert(0, {root!r})
+sys.path.append({root!r})  # after PYTHONPATH: pypedream comes from the source tree given
 from tests.benchmarks import bench_executor as b
+import pypedream
+assert pypedream.__file__.startswith({source!r}), pypedream.__file__
 medians = {{}}
 for label, factory, stages, plain in b._shapes():
     m = b.interleaved({{"plain": plain, "run": factory().run}}, {rounds})
@@ -158,10 +160,15 @@ print(json.dumps(medians))
 
 def _child(source: Path, rounds: int) -> dict[str, float]:
     """Per-stage overheads with pypedream imported from `source` (a fresh process)."""
-    code = _CHILD.format(root=str(ROOT), rounds=rounds)
+    code = _CHILD.format(root=str(ROOT), rounds=rounds, source=str(source))
     env = {**os.environ, "PYTHONPATH": str(source)}
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=source,  # `python -c` puts the working directory first on sys.path
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pypedream import Pipeline, SkipStage, Stage, TriggerRule
+from pypedream import AirflowOptions, Pipeline, SkipStage, Stage, TriggerRule
 
 COMBOS = ("SS", "SF", "SK", "FF", "KK", "SU", "FK", "UU")
 RUN, SKIP, UPF = "succeeded", "skipped", "upstream_failed"
@@ -70,3 +70,23 @@ def cases() -> list[tuple[TriggerRule, str, str]]:
         for rule, outcomes in EXPECTED.items()
         for combo, outcome in zip(COMBOS, outcomes, strict=True)
     ]
+
+
+def rule_pipeline(rule: TriggerRule) -> Pipeline:
+    """Every combo of `rule` in one pipeline: stages `c<combo>_u<i>` joined by `c<combo>_join`."""
+    stages: dict[str, Stage[Any]] = {}
+    for combo in COMBOS:
+        for key, stage in join_pipeline(rule, combo).stages.items():
+            after_ = [f"c{combo}_{up}" for up in stage.after]
+            stages[f"c{combo}_{key}"] = Stage(stage.function, after=after_, trigger_rule=stage.rule)
+    options = AirflowOptions(min_airflow_version=3 if rule.value.startswith("all_done_min") else 2)
+    return Pipeline(f"rule_{rule.value}", stages=stages, log_settings=None, airflow=options)
+
+
+def join_key(combo: str) -> str:
+    return f"c{combo}_join"
+
+
+# Importable by reference for export (`tests.resources.trigger_rules:rule_<name>`).
+for _rule in TriggerRule:
+    globals()[f"rule_{_rule.value}"] = rule_pipeline(_rule)

@@ -1,0 +1,33 @@
+"""Exporting trigger rules, branches, short-circuits and groups: the generated file, and what
+cannot be exported (behaviour in real Airflow is in test_flow_airflow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypedream_compiler import export_airflow
+from pypedream_compiler.errors import ExportError
+
+REFERENCE = "tests.resources.flows:everything"
+
+
+def test_flows_generate_the_golden_dag_file(golden, tmp_path: Path) -> None:
+    [result] = export_airflow(
+        REFERENCE, tmp_path, regenerate_command=f"pypedream export-airflow {REFERENCE} -o dags"
+    )
+    golden(result.path.name, result.path.read_text(encoding="utf-8"))
+
+
+def test_a_rule_airflow_2_lacks_is_an_export_error_unless_targeting_airflow_3(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ExportError, match="'all_done_min_one_success' does not exist in Airflow 2"):
+        export_airflow("tests.resources.flows:newer", tmp_path)
+    [result] = export_airflow("tests.resources.flows:newer_airflow3", tmp_path)
+    assert 'trigger_rule="all_done_min_one_success"' in result.path.read_text()
+
+
+def test_a_mapped_stage_is_an_export_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="stage 'each' is mapped"):
+        export_airflow("tests.resources.flows:mapped", tmp_path)
