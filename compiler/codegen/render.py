@@ -9,6 +9,8 @@ import jinja2
 from pypedream_compiler.codegen.literal import call_arguments, py_literal
 from pypedream_compiler.codegen.spec import DagSpec, ParamSpec, TaskSpec
 
+from pypedream.worker.mapped import MAP_LABEL_KEY
+
 __all__ = ["DAG_TEMPLATE", "environment", "render_dag"]
 
 DAG_TEMPLATE = "dag.py.j2"
@@ -52,6 +54,8 @@ def render_dag(spec: DagSpec, template_dir: Path | None = None) -> str:
         data_flow=data_flow,
         param_arguments=_param_arguments,
         operator_arguments=lambda task: _operator_arguments(spec, task),
+        expand_arguments=lambda task: _expand_arguments(spec, task),
+        mapped_arguments=lambda task: _mapped_arguments(spec, task),
     )
 
 
@@ -73,6 +77,35 @@ def _operator_arguments(spec: DagSpec, task: TaskSpec) -> str:
         arguments.append(f"task_group={task.group_var}")
     before = len(task.var) + len(f" = {task.operator}(")
     return call_arguments(arguments, 4, before, len(")"))
+
+
+def _expand_arguments(spec: DagSpec, task: TaskSpec) -> str:
+    """The expand task of a mapped stage: it takes the stage's trigger rule and group."""
+    task_id = task.expand_task_id.split(".", 1)[1] if task.group_var else task.expand_task_id
+    arguments = [f"task_id={py_literal(task_id)}", "python_callable=run_stage"]
+    if task.trigger_rule != "all_success":
+        arguments.append(f"trigger_rule={py_literal(task.trigger_rule)}")
+    if task.group_var:
+        arguments.append(f"task_group={task.group_var}")
+    assert task.expand_var is not None
+    before = len(task.expand_var) + len(" = PythonOperator(")
+    return call_arguments(arguments, 4, before, len(")"))
+
+
+def _mapped_arguments(spec: DagSpec, task: TaskSpec) -> str:
+    """`PythonOperator.partial(...)` of a mapped stage: one instance per item."""
+    task_id = task.task_id.split(".", 1)[1] if task.group_var else task.task_id
+    arguments = [f"task_id={py_literal(task_id)}", "python_callable=run_stage"]
+    if task.retries != spec.retries:
+        arguments.append(f"retries={py_literal(task.retries)}")
+    if task.retry_delay_seconds != spec.retry_delay_seconds:
+        seconds = py_literal(task.retry_delay_seconds)
+        arguments.append(f"retry_delay=datetime.timedelta(seconds={seconds})")
+    if task.group_var:
+        arguments.append(f"task_group={task.group_var}")
+    label = "{{ task.op_kwargs[" + repr(MAP_LABEL_KEY) + "] }}"
+    arguments.append(f"map_index_template={py_literal(label)}")
+    return "\n" + "".join(f"        {argument},\n" for argument in arguments) + "    "
 
 
 def _param_arguments(param: ParamSpec) -> str:

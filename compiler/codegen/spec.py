@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pypedream.worker.mapped import EXPAND_SUFFIX
+
 __all__ = ["DagSpec", "EdgeSpec", "FlowSpec", "GroupSpec", "ParamSpec", "TaskSpec"]
 
 
@@ -60,6 +62,12 @@ class TaskSpec:
     trigger_rule: str = "all_success"
     ignore_downstream_trigger_rules: bool = True
     group_var: str | None = None
+    expand_var: str | None = None  # a mapped stage: the variable of its expand task
+
+    @property
+    def expand_task_id(self) -> str:
+        """The expand task of a mapped stage (`k__expand`), as the worker side expects."""
+        return self.task_id + EXPAND_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,12 @@ class DagSpec:
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
     groups: tuple[GroupSpec, ...] = ()
+
+    @property
+    def returns_value(self) -> bool:
+        """True when some task's operator acts on what `run_task` returns (a branch, a
+        short-circuit, or a map's expand task)."""
+        return any(task.operator != "PythonOperator" or task.expand_var for task in self.tasks)
 
     @property
     def operators(self) -> tuple[str, ...]:

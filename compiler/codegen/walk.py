@@ -29,6 +29,7 @@ from pypedream.definition.parameters import Parameter
 from pypedream.definition.stage import Stage
 from pypedream.definition.trigger_rule import AIRFLOW2_MISSING
 from pypedream.worker.fingerprint import fingerprint
+from pypedream.worker.mapped import EXPAND_SUFFIX
 
 __all__ = ["build_dag_spec"]
 
@@ -134,11 +135,6 @@ def _flow_problems(key: str, stage: Stage[Any], options: AirflowOptions, task_id
             "export for Airflow 3 only with AirflowOptions(min_airflow_version=3), or use "
             "another rule"
         )
-    if stage.map_over:
-        found.append(
-            f"stage {key!r} is mapped: exporting mapped stages to Airflow is not supported yet "
-            "(run it natively, or map inside one stage)"
-        )
     group = stage.group
     if group is not None and (not is_airflow_id(group) or "." in group):
         found.append(
@@ -184,7 +180,20 @@ def build_dag_spec(
             )
     if problems:
         raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
-    names = python_names(list(graph.order), RESERVED_NAMES)
+    mapped = [key for key in graph.order if graph.stages[key].map_over]
+    helpers = {f"{task_ids[key]}{EXPAND_SUFFIX}": key for key in mapped}
+    taken = {task_id: key for key, task_id in task_ids.items()}
+    for helper, key in helpers.items():
+        if helper in taken:
+            problems.append(
+                f"stage {key!r} is mapped, and its expand task {helper!r} has the task id of "
+                f"stage {taken[helper]!r}; rename one of them"
+            )
+    if problems:
+        raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
+    names = python_names(
+        list(graph.order) + [f"{key}{EXPAND_SUFFIX}" for key in mapped], RESERVED_NAMES
+    )
     group_ids = list(dict.fromkeys(s.group for s in graph.stages.values() if s.group))
     group_vars = python_names(
         [f"group_{g}" for g in group_ids], RESERVED_NAMES | frozenset(names.values())
@@ -216,10 +225,12 @@ def build_dag_spec(
                 trigger_rule=stage.rule.value,
                 ignore_downstream_trigger_rules=stage.ignore_downstream_trigger_rules,
                 group_var=group_vars[f"group_{stage.group}"] if stage.group else None,
+                expand_var=names[f"{key}{EXPAND_SUFFIX}"] if stage.map_over else None,
             )
         )
         if upstream_vars:
-            edges.append(EdgeSpec(upstream_vars, names[key]))
+            entry = names[f"{key}{EXPAND_SUFFIX}"] if stage.map_over else names[key]
+            edges.append(EdgeSpec(upstream_vars, entry))
     default_args = dict(options.default_args)
     if options.owner is not None:
         default_args["owner"] = options.owner

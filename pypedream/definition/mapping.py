@@ -8,17 +8,25 @@ list cannot expand (not a list, zipped lists of different lengths, longer than
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pypedream.ctx import MAP_ITEM
 from pypedream.definition.binding import Input, InputBinding
-from pypedream.errors import MapError
+from pypedream.errors import MapError, VariableConflictError
 
 if TYPE_CHECKING:
     from pypedream.definition.stage import Stage
 
-__all__ = ["DEFAULT_MAX_MAP_LENGTH", "instance_inputs", "map_length"]
+__all__ = [
+    "DEFAULT_MAX_MAP_LENGTH",
+    "instance_inputs",
+    "instance_stage",
+    "instance_write_error",
+    "item_label",
+    "map_length",
+]
 
 DEFAULT_MAX_MAP_LENGTH = 1024
 """Airflow's default `[core] max_map_length`."""
@@ -65,3 +73,23 @@ def instance_inputs(stage: Stage[Any]) -> tuple[Input[Any], ...]:
             binding: InputBinding[Any, Any] = InputBinding.deferred(MAP_ITEM, pick)
             replaced.append(Input(item.as_arg, binding, item.logged))
     return tuple(replaced)
+
+
+def instance_stage(stage: Stage[Any]) -> Stage[Any]:
+    """The stage one instance runs: mapped inputs read their item from `ctx.MAP_ITEM`."""
+    return replace(stage, inputs=instance_inputs(stage), map_over=())
+
+
+def instance_write_error(key: str, index: int, names: Iterable[str]) -> VariableConflictError:
+    """The error of a mapped instance that wrote variables."""
+    return VariableConflictError(
+        f"stage {key!r} map instance {index} wrote variables "
+        f"{', '.join(repr(n) for n in names)}: mapped instances run in no order, so they "
+        "cannot write variables; return the values instead"
+    )
+
+
+def item_label(item: tuple[Any, ...]) -> str:
+    """A short readable label of an instance's item(s) (logs, Airflow's map index label)."""
+    text = repr(item[0] if len(item) == 1 else item)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -14,7 +14,6 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
@@ -22,10 +21,16 @@ from pypedream._copy import fresh_copy
 from pypedream.ctx import MAP_INDEX, MAP_ITEM
 from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
 from pypedream.definition.flow import branch_choice, branch_skips, short_circuit_skips
-from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH, instance_inputs, map_length
+from pypedream.definition.mapping import (
+    DEFAULT_MAX_MAP_LENGTH,
+    instance_stage,
+    instance_write_error,
+    item_label,
+    map_length,
+)
 from pypedream.definition.outputs import default_output_mapper
 from pypedream.definition.trigger_rule import Decision, TriggerRule, decide
-from pypedream.errors import BranchError, PipelineFailed, SkipStage, VariableConflictError
+from pypedream.errors import BranchError, PipelineFailed, SkipStage
 from pypedream.execution.result import MapInstances, RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage, resolve_inputs
@@ -89,13 +94,20 @@ class _MapProgress:
         ordered = tuple(problems[index] for index in sorted(problems))
         instances = MapInstances(self.count, ordered)
         duration = time.perf_counter() - begin
+        values = self.values
+        if problems:
+            values = [value for index, value in enumerate(values) if index not in problems]
+        # Whatever the status, an expanded map hands on the values of the instances that
+        # succeeded (a stage that runs anyway, e.g. with all_done, reduces those), as the
+        # instances' XComs do in Airflow.
+        outputs = {DEFAULT_OUTPUT_KEY: values}
         failed = [index for index in sorted(problems) if problems[index].error is not None]
         if failed:
             index = failed[0]
             first = problems[index]
             error = first.error
             reason = (
-                f"map instance {index} (item {_short(self.item(index))}) failed: "
+                f"map instance {index} (item {item_label(self.item(index))}) failed: "
                 f"{type(error).__name__}: {error}"
             )
             if log is not None:
@@ -103,12 +115,13 @@ class _MapProgress:
                     "map_failed",
                     failed_instances=failed,
                     map_index=index,
-                    map_item=_short(self.item(index)),
+                    map_item=item_label(self.item(index)),
                     error=f"{type(error).__name__}: {error}",
                 )
             return StageResult(
                 key,
                 StageStatus.FAILED,
+                outputs=outputs,
                 error=error,
                 traceback=first.traceback,
                 attempts=first.attempts,
@@ -121,29 +134,22 @@ class _MapProgress:
             return StageResult(
                 key,
                 StageStatus.SKIPPED,
+                outputs=outputs,
                 duration=duration,
                 started=self.started,
                 reason="every map instance was skipped",
                 instances=instances,
             )
-        values = self.values
-        if problems:
-            values = [value for index, value in enumerate(values) if index not in problems]
         return StageResult(
             key,
             StageStatus.SUCCEEDED,
             values,
-            {DEFAULT_OUTPUT_KEY: values},
+            outputs,
             attempts=1,
             duration=duration,
             started=self.started,
             instances=instances,
         )
-
-
-def _short(item: tuple[Any, ...]) -> str:
-    text = repr(item[0] if len(item) == 1 else item)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 _STATUS_DECISION = {
@@ -311,9 +317,7 @@ class _Run:
         """The stage an instance runs: mapped inputs read `ctx.MAP_ITEM`."""
         found = self.instance_stages.get(key)
         if found is None:
-            stage = self.stages[key]
-            found = replace(stage, inputs=instance_inputs(stage), map_over=())
-            self.instance_stages[key] = found
+            found = self.instance_stages[key] = instance_stage(self.stages[key])
         return found
 
     def execute_instance(
@@ -336,11 +340,7 @@ class _Run:
             time.perf_counter() - self.clock,
         )
         if result.variable_writes:
-            problem = VariableConflictError(
-                f"stage {key!r} map instance {index} wrote variables "
-                f"{', '.join(repr(n) for n in result.variable_writes)}: mapped instances run "
-                "in no order, so they cannot write variables; return the values instead"
-            )
+            problem = instance_write_error(key, index, result.variable_writes)
             return StageResult(key, StageStatus.FAILED, error=problem, attempts=result.attempts)
         return result
 
@@ -387,7 +387,7 @@ class _Run:
             reason = f"branch {key!r} chose {', '.join(map(repr, chosen)) or 'nothing'}"
         elif stage.short_circuit and not result.return_value:
             skips = short_circuit_skips(self.graph, key, stage.ignore_downstream_trigger_rules)
-            reason = f"short-circuit {key!r} returned {_short((result.return_value,))}"
+            reason = f"short-circuit {key!r} returned {item_label((result.return_value,))}"
         else:
             return result
         if self.log is not None:
@@ -412,6 +412,8 @@ class _Run:
                 self.troubled = True
         else:
             self.troubled = True
+            if result.instances is not None:  # an expanded map: its succeeded values
+                self.outputs[key] = result.outputs
             if status is StageStatus.FAILED:
                 if self.fail_fast:
                     self.stopped = True

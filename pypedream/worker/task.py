@@ -16,6 +16,8 @@ from typing import Any
 
 from pypedream import ctx
 from pypedream.definition.flow import branch_choice
+from pypedream.definition.graph import StageGraph
+from pypedream.definition.mapping import instance_stage, instance_write_error
 from pypedream.definition.outputs import default_output_mapper
 from pypedream.definition.parameters import Parameters
 from pypedream.definition.pipeline import Pipeline
@@ -33,6 +35,12 @@ from pypedream.worker.envelope import (
     write_envelope,
 )
 from pypedream.worker.fingerprint import fingerprint
+from pypedream.worker.mapped import (
+    EXPAND_SUFFIX,
+    assembled_envelope,
+    expand_labels,
+    instance_items,
+)
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.transport import encode_outputs, encode_variable
 from pypedream.worker.value_codec import from_tree
@@ -62,17 +70,23 @@ def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
 
 
 class _Envelopes:
-    """Decoded "pypedream" XComs of upstream tasks, pulled on first use."""
+    """Decoded "pypedream" XComs of upstream tasks, pulled on first use (a mapped stage's
+    instances assembled into one)."""
 
-    def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
+    def __init__(self, ti: Any, task_ids: Mapping[str, str], graph: StageGraph) -> None:
         self._ti = ti
         self._task_ids = task_ids
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._graph = graph
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
-            raw = self._ti.xcom_pull(task_ids=self._task_ids[stage_key], key=ENVELOPE_KEY)
-            self._cache[stage_key] = None if raw is None else read_envelope(raw)
+            task_id = self._task_ids[stage_key]
+            if self._graph.stages[stage_key].map_over:
+                self._cache[stage_key] = assembled_envelope(self._ti, task_id)
+            else:
+                raw = self._ti.xcom_pull(task_ids=task_id, key=ENVELOPE_KEY)
+                self._cache[stage_key] = None if raw is None else read_envelope(raw)
         return self._cache[stage_key]
 
 
@@ -144,6 +158,17 @@ def _plain_datetime(value: Any) -> Any:
     return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=zone, fold=value.fold)
 
 
+def _stage_of(task_id: str, task_ids: Mapping[str, str]) -> tuple[str, bool]:
+    """The stage key a task runs, and whether it is the stage's expand task."""
+    for key, stage_task_id in task_ids.items():
+        if stage_task_id == task_id:
+            return key, False
+    for key, stage_task_id in task_ids.items():
+        if stage_task_id + EXPAND_SUFFIX == task_id:
+            return key, True
+    raise KeyError(f"task {task_id!r} runs no stage of this pipeline")
+
+
 def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
     from pypedream.execution.log_setup import create_task_log
 
@@ -191,36 +216,60 @@ def run_task(
         )
     graph = pipeline.graph
     ti = context["ti"]
-    stage_key = next(key for key, task_id in task_ids.items() if task_id == ti.task_id)
+    stage_key, expanding = _stage_of(ti.task_id, task_ids)
     stage = graph.stages[stage_key]
+    map_index = int(getattr(ti, "map_index", -1) or 0) if stage.map_over else -1
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context.get("params") or {})
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
     log = _task_logger(pipeline, run_id)
-    envelopes = _Envelopes(ti, task_ids)
+    envelopes = _Envelopes(ti, task_ids, graph)
     writes = _variable_writes(pipeline, stage_key, envelopes)
     ancestors = graph.ancestors(stage_key)
     attempt = int(getattr(ti, "try_number", 1) or 1)
 
-    def execute() -> StageResult:
+    def enter() -> None:
         enter_run(pipeline, parameters, run_info, log)
         enter_stage(graph, stage_key, stage, _UpstreamOutputs(envelopes, ancestors))
+
+    def execute() -> StageResult | None:
+        enter()
+        runs, stage_log = stage, log
+        if map_index >= 0:
+            items = instance_items(stage_key, stage, map_index)
+            if items is None:  # the placeholder instance of an empty map
+                return None
+            ctx.MAP_INDEX.set(map_index)
+            ctx.MAP_ITEM.set(items)
+            runs, stage_log = instance_stage(stage), log.bind(map_index=map_index)
         return execute_stage(
             stage_key,
-            stage,
-            log,
+            runs,
+            stage_log,
             _base_variables(pipeline, writes),
             0.0,
             first_attempt=attempt,
             last_attempt=attempt,
         )
 
+    if expanding:
+
+        def expand() -> list[dict[str, str]]:
+            enter()
+            return expand_labels(stage_key, stage)
+
+        return contextvars.copy_context().run(expand)
     result = contextvars.copy_context().run(execute)
+    if result is None:
+        ti.xcom_push(key=ENVELOPE_KEY, value=write_envelope({}, {}))
+        return None
     if result.status is StageStatus.SKIPPED:
         raise (skip_exception or SkipStage)(result.reason or "skipped")
     if result.status is StageStatus.FAILED:
         assert result.error is not None
         raise result.error
+    if map_index >= 0 and result.variable_writes:
+        raise instance_write_error(stage_key, map_index, result.variable_writes)
     index = graph.index[stage_key]
     for name, value in result.variable_writes.items():
         if value is DELETED:

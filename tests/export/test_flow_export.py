@@ -28,6 +28,16 @@ def test_a_rule_airflow_2_lacks_is_an_export_error_unless_targeting_airflow_3(
     assert 'trigger_rule="all_done_min_one_success"' in result.path.read_text()
 
 
-def test_a_mapped_stage_is_an_export_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="stage 'each' is mapped"):
-        export_airflow("tests.resources.flows:mapped", tmp_path)
+@pytest.mark.parametrize(
+    "reference", ["tests.resources.maps:sizes", "tests.resources.maps:chained"]
+)
+def test_maps_generate_the_golden_dag_file(golden, tmp_path: Path, reference: str) -> None:
+    [result] = export_airflow(
+        reference, tmp_path, regenerate_command=f"pypedream export-airflow {reference} -o dags"
+    )
+    golden(result.path.name, result.path.read_text(encoding="utf-8"))
+
+
+def test_an_expand_task_id_taken_by_a_stage_is_an_export_error(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="its expand task 'each__expand' has the task id"):
+        export_airflow("tests.resources.flows:clashing", tmp_path)

@@ -154,3 +154,13 @@ mapped = Pipeline(
     stages={"each": Stage(double, [param("numbers", as_arg="n")], map_over="n")},
     log_settings=None,
 )
+
+clashing = Pipeline(
+    "clashing",
+    parameters=Parameters.define(numbers=[1, 2]),
+    stages={
+        "each": Stage(double, [param("numbers", as_arg="n")], map_over="n"),
+        "each__expand": Stage(ok),
+    },
+    log_settings=None,
+)

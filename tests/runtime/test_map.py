@@ -433,3 +433,28 @@ def test_impossible_flows_are_definition_errors(stage: Stage[Any], message: str)
     with pytest.raises(PipelineDefinitionError, match="nothing was run") as raised:
         Pipeline("p", stages={"s": stage}, log_settings=None).validate()
     assert message in str(raised.value)
+
+
+def test_a_stage_that_runs_after_a_failed_map_gets_the_succeeded_values() -> None:
+    def check(name: str) -> str:
+        if name == "bad":
+            raise ValueError(name)
+        return name
+
+    pipeline = Pipeline(
+        "partial",
+        stages={
+            "check": Stage(check, [known(["a", "bad", "c"], as_arg="name")], map_over="name"),
+            "count": Stage(
+                lambda values: values,
+                [dependency("check", as_arg="values")],
+                trigger_rule="all_done",
+            ),
+        },
+        log_settings=None,
+    )
+
+    result = pipeline.run(raise_on_failure=False)
+
+    assert result.stages["check"].status is StageStatus.FAILED
+    assert result["count"] == ["a", "c"]

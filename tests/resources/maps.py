@@ -1,0 +1,97 @@
+"""Mapped pipelines the Airflow tests export (importable by reference)."""
+
+from __future__ import annotations
+
+from pypedream import Parameters, Pipeline, Stage
+from pypedream.input import dependency, param
+
+
+def names(count: int) -> list[str]:
+    return [f"file{i:03d}.csv" for i in range(count)]
+
+
+def size(name: str, unit: int) -> int:
+    if name == "bad.csv":
+        raise ValueError(f"cannot read {name}")
+    return len(name) * unit
+
+
+def total(sizes: list[int]) -> dict[str, int]:
+    return {"files": len(sizes), "bytes": sum(sizes)}
+
+
+sizes = Pipeline(
+    "map_sizes",
+    parameters=Parameters.define(count=3, unit=10, extra=[]),
+    stages={
+        "files": Stage(names, [param("count", as_arg="count")]),
+        "size": Stage(
+            size,
+            [dependency("files", as_arg="name"), param("unit", as_arg="unit")],
+            map_over="name",
+            group="work",
+        ),
+        "total": Stage(total, [dependency("size", as_arg="sizes")]),
+    },
+    log_settings=None,
+)
+
+
+def double(n: int) -> int:
+    return 2 * n
+
+
+def label(n: int, prefix: str) -> str:
+    return f"{prefix}{n}"
+
+
+def joined(labels: list[str]) -> str:
+    return ",".join(labels)
+
+
+def pair(letter: str, number: int) -> str:
+    return f"{letter}{number}"
+
+
+def check(name: str) -> str:
+    if name.startswith("bad"):
+        raise ValueError(f"cannot read {name}")
+    return name.upper()
+
+
+def count(values: list[str]) -> int:
+    return len(values)
+
+
+chained = Pipeline(
+    "map_chained",
+    parameters=Parameters.define(numbers=[1, 2, 3], prefix="#"),
+    stages={
+        "double": Stage(double, [param("numbers", as_arg="n")], map_over="n"),
+        "label": Stage(
+            label,
+            [dependency("double", as_arg="n"), param("prefix", as_arg="prefix")],
+            map_over="n",
+        ),
+        "joined": Stage(joined, [dependency("label", as_arg="labels")]),
+        "pairs": Stage(
+            pair,
+            [param("letters", as_arg="letter"), param("numbers", as_arg="number")],
+            map_over=("letter", "number"),
+        ),
+        "checked": Stage(check, [param("files", as_arg="name")], map_over="name"),
+        "checked_count": Stage(count, [dependency("checked", as_arg="values")]),
+        "always_count": Stage(
+            count, [dependency("checked", as_arg="values")], trigger_rule="all_done"
+        ),
+    },
+    log_settings=None,
+)
+chained = Pipeline(
+    "map_chained",
+    parameters=Parameters.define(
+        numbers=[1, 2, 3], prefix="#", letters=["x", "y", "z"], files=["a.csv", "bad.csv"]
+    ),
+    stages=dict(chained.stages),
+    log_settings=None,
+)
