@@ -244,7 +244,9 @@ def _compare_run(
     if run.error is not None:
         rows: tuple[StageParity, ...] = ()
     else:
-        rows = tuple(_compare_stage(key, native, run, rtol, atol) for key in native.stages)
+        rows = tuple(
+            _compare_stage(key, pipeline, native, run, rtol, atol) for key in native.stages
+        )
     return RunParity(
         pipeline=pipeline.name,
         reference=case.reference,
@@ -261,10 +263,13 @@ def _compare_run(
 
 
 def _compare_stage(
-    key: str, native: RunResult, run: DagRunReport, rtol: float, atol: float
+    key: str, pipeline: Pipeline, native: RunResult, run: DagRunReport, rtol: float, atol: float
 ) -> StageParity:
-    task_id = airflow_id(key)
+    stage = pipeline.graph.stages[key]
+    task_id = airflow_id(key) if stage.group is None else f"{stage.group}.{airflow_id(key)}"
     mine = native.stages[key]
+    if stage.map_over:
+        return _compare_mapped(key, task_id, mine, run, rtol, atol)
     try:
         task: TaskReport | None = run.task(task_id)
     except KeyError:
@@ -284,6 +289,37 @@ def _compare_stage(
     if outputs is None:
         return replace(row, outputs="differ", difference=problem)
     verdict, difference = _compare_outputs(key, dict(mine.outputs), outputs, rtol, atol)
+    return replace(row, outputs=verdict, difference=difference)
+
+
+def _compare_mapped(
+    key: str, task_id: str, mine: StageResult, run: DagRunReport, rtol: float, atol: float
+) -> StageParity:
+    """A mapped stage against its task instances: failed when one failed, skipped when all
+    were, the list of the succeeded instances' values (an empty map has one placeholder)."""
+    instances = sorted((t for t in run.tasks if t.task_id == task_id), key=lambda t: t.map_index)
+    states = [t.state or "none" for t in instances]
+    if not instances:
+        state = "missing"
+    elif instances[0].map_index < 0 or "failed" in states:
+        state = "failed" if "failed" in states else states[0]
+    else:
+        state = "skipped" if set(states) == {"skipped"} else "success"
+    failed = next((t for t in instances if t.state == "failed"), None)
+    errors = (_exception(mine), failed.exception if failed is not None else None)
+    row = StageParity(
+        key, task_id, mine.status.value, _STATUS.get(state, state), "-", None, *errors
+    )
+    if row.native != row.airflow:
+        return replace(row, difference=_status_difference(row))
+    if mine.instances is None:
+        return row
+    values = []
+    for task in instances:
+        outputs, _ = _airflow_outputs(task)
+        if outputs is not None and "return" in outputs:
+            values.append(outputs["return"])
+    verdict, difference = _compare_outputs(key, dict(mine.outputs), {"return": values}, rtol, atol)
     return replace(row, outputs=verdict, difference=difference)
 
 

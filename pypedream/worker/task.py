@@ -280,8 +280,11 @@ def run_task(
     ti.xcom_push(key=ENVELOPE_KEY, value=envelope)
     custom = stage.output_mapper is not default_output_mapper
     _push_for_airflow(ti, result, custom, log)
-    if stage.branch:
-        return [task_ids[key] for key in branch_choice(graph, stage_key, result.return_value)]
+    if stage.branch:  # the task ids Airflow follows (a mapped stage starts at its expand task)
+        return [
+            task_ids[key] + (EXPAND_SUFFIX if graph.stages[key].map_over else "")
+            for key in branch_choice(graph, stage_key, result.return_value)
+        ]
     if stage.short_circuit:
         return bool(result.return_value)
     return None

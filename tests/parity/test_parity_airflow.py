@@ -154,3 +154,21 @@ def test_the_table_reads_well(report: ParityReport) -> None:
     assert "  ! stage 'gold' output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)" in lines
     gold = next(line for line in lines if line.startswith("gold "))
     assert gold.split(None, 4)[4] == "output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_regions_example_maps_branches_and_joins_the_same(environment: str) -> None:
+    """The bundled map/branch/join example through `run_parity`: every stage (mapped ones
+    compared instance by instance, grouped ones by their `regions.` task id) is equal."""
+    cases = [
+        ("pypedream.examples.regions:pipeline", {}),
+        ("pypedream.examples.regions:pipeline", {"report": "full", "regions": ["west"]}),
+        ("pypedream.examples.regions:pipeline", {"regions": []}),
+    ]
+    report = run_parity(cases, airflow_python=airflow_python(environment))
+
+    assert report.equal, report.verdict
+    assert [row.task_id for row in report.runs[0].stages][:2] == [
+        "regions.load",
+        "regions.summarise",
+    ]
