@@ -624,7 +624,10 @@ def run_pipeline(
         result = RunResult(
             pipeline=pipeline.name,
             run_id=run_id,
-            stages={key: run.results[key] for key in graph.order},
+            # Sequential runs record in graph order already: no need to sort a copy.
+            stages=run.results
+            if tuple(run.results) == graph.order
+            else {key: run.results[key] for key in graph.order},
             parameters=dict(parameters),
             variables=run.final_variables(),
             duration=time.perf_counter() - run.clock,
@@ -642,7 +645,7 @@ def run_pipeline(
     finally:
         if run_log is not None:
             run_log.close()
-    if raise_on_failure and not result.ok:
+    if raise_on_failure and run.troubled and not result.ok:
         first = result.stages[result.failed[0]].error
         raise PipelineFailed(result) from first
     return result
