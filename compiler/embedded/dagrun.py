@@ -95,7 +95,7 @@ def read_run(
             select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)
         )
         tis = session.execute(
-            select(ti.task_id, ti.map_index, ti.state, ti.try_number)
+            select(ti.task_id, ti.map_index, ti.state, ti.try_number, ti.rendered_map_index)
             .where(ti.dag_id == run[0], ti.run_id == run[1])
             .order_by(ti.task_id, ti.map_index)
         ).all()
@@ -115,8 +115,9 @@ def read_run(
             try_number,
             tuple(xcoms.get((task_id, map_index), ())),
             logs.get((task_id, map_index)),
+            label,
         )
-        for task_id, map_index, ti_state, try_number in tis
+        for task_id, map_index, ti_state, try_number, label in tis
     )
     return _state_name(state), tasks
 

@@ -81,6 +81,7 @@ class TaskReport:
     try_number: int
     xcoms: tuple[XComEntry, ...] = ()
     log: str | None = None  # this task's part of Airflow's output, when it could be cut out
+    label: str | None = None  # a mapped instance's rendered map_index_template
 
     def xcom(self, key: str = "return_value") -> Any:
         """Return the decoded XCom ``key``; raise ``KeyError`` if the task stored none."""

@@ -124,6 +124,12 @@ def test_an_empty_map_runs_the_reducer_with_an_empty_list(batch: BatchReport) ->
     assert run.state == "success"
 
 
+def test_instances_are_labelled_with_their_item(batch: BatchReport) -> None:
+    run = batch.run("map_sizes", 1)
+    assert run.task("work.size", 0).label == "'file000.csv'"
+    assert batch.run("map_sizes", 0).task("work.size", 0).label == "(no items)"
+
+
 def test_a_hundred_instances_reduce_in_order(batch: BatchReport) -> None:
     run = batch.run("map_sizes", 2)
     assert len(_instances(run, "work.size")) == 100
