@@ -26,7 +26,11 @@ pytestmark = pytest.mark.airflow
 
 STATE = {"success": "succeeded", "failed": "failed", "upstream_failed": "upstream_failed"}
 STATE["skipped"] = "skipped"
-TARGETS = {"map_sizes": "tests.resources.maps:sizes", "map_chained": "tests.resources.maps:chained"}
+TARGETS = {
+    "map_sizes": "tests.resources.maps:sizes",
+    "map_chained": "tests.resources.maps:chained",
+    "map_retried": "tests.resources.maps:retried",
+}
 RUNS: list[tuple[str, dict[str, Any]]] = [
     ("map_sizes", {"count": 0}),
     ("map_sizes", {"count": 1}),
@@ -34,6 +38,10 @@ RUNS: list[tuple[str, dict[str, Any]]] = [
     ("map_chained", {}),
     ("map_chained", {"files": [], "letters": ["x"], "numbers": [4]}),
 ]
+
+
+def _runs(markers: Path) -> list[tuple[str, dict[str, Any]]]:
+    return [*RUNS, ("map_retried", {"marker_dir": str(markers)})]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +52,14 @@ def dag_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 @pytest.fixture(scope="module", params=ENVIRONMENTS)
-def batch(request: pytest.FixtureRequest, dag_files: list[Path]) -> BatchReport:
+def batch(
+    request: pytest.FixtureRequest,
+    dag_files: list[Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> BatchReport:
     python = airflow_python(request.param)
-    runs = [DagRunRequest(dag_id, conf) for dag_id, conf in RUNS]
+    markers = tmp_path_factory.mktemp("markers")
+    runs = [DagRunRequest(dag_id, conf) for dag_id, conf in _runs(markers)]
     report = run_in_environment(python, runs, dags_dir_files=dag_files)
     assert report.import_errors == {}
     return report
@@ -148,3 +161,13 @@ def test_a_failing_instance_fails_alone_and_its_reducer_is_upstream_failed(
     assert envelope_outputs(run.task("always_count").xcom(ENVELOPE_KEY)) == {"return": 1}
     assert envelope_outputs(run.task("joined").xcom(ENVELOPE_KEY)) == {"return": "#2,#4,#6"}
     assert envelope_outputs(run.task("pairs", 2).xcom(ENVELOPE_KEY)) == {"return": "z3"}
+
+
+def test_retries_are_per_instance(batch: BatchReport) -> None:
+    run = batch.run("map_retried")
+    assert [(t.map_index, t.state, t.try_number) for t in run.tasks if t.task_id == "fetch"] == [
+        (0, "success", 1),
+        (1, "success", 2),
+        (2, "success", 1),
+    ]
+    assert "b: try again" in (run.task("fetch", 1).log or "")

@@ -95,3 +95,30 @@ chained = Pipeline(
     stages=dict(chained.stages),
     log_settings=None,
 )
+
+
+def flaky(name: str, marker_dir: str) -> str:
+    """Fails the first attempt for "b" (a marker file remembers the attempt)."""
+    from pathlib import Path
+
+    marker = Path(marker_dir) / f"{name}.tried"
+    if name == "b" and not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("tried")
+        raise ConnectionError(f"{name}: try again")
+    return name.upper()
+
+
+retried = Pipeline(
+    "map_retried",
+    parameters=Parameters.define(names=["a", "b", "c"], marker_dir=""),
+    stages={
+        "fetch": Stage(
+            flaky,
+            [param("names", as_arg="name"), param("marker_dir", as_arg="marker_dir")],
+            map_over="name",
+            retries=1,
+        ),
+    },
+    log_settings=None,
+)
