@@ -15,8 +15,10 @@ def render_summary(result: RunResult) -> str:
     rows = [("stage", "status", "attempts", "duration", "note")]
     for key, stage in result.stages.items():
         note = stage.reason or ""
-        if stage.error is not None:
+        if stage.error is not None and stage.instances is None:
             note = f"{type(stage.error).__name__}: {stage.error}"
+        elif stage.instances is not None and not note:
+            note = _instances_note(stage.instances.size, len(stage.instances.problems))
         note = note.splitlines()[0] if note else ""
         if len(note) > _MAX_NOTE:
             note = note[: _MAX_NOTE - 1] + "…"
@@ -39,3 +41,9 @@ def render_summary(result: RunResult) -> str:
     if result.log_file:
         lines.append(f"log: {result.log_file}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _instances_note(size: int, problems: int) -> str:
+    """ "3 instances" (", 1 skipped") for a mapped stage."""
+    note = f"{size} instance{'' if size == 1 else 's'}"
+    return f"{note}, {problems} skipped" if problems else note

@@ -458,3 +458,24 @@ def test_a_stage_that_runs_after_a_failed_map_gets_the_succeeded_values() -> Non
 
     assert result.stages["check"].status is StageStatus.FAILED
     assert result["count"] == ["a", "c"]
+
+
+def test_the_summary_shows_instances_and_the_failing_item() -> None:
+    def check(name: str) -> str:
+        if name == "bad":
+            raise ValueError("unreadable")
+        return name
+
+    pipeline = Pipeline(
+        "summary",
+        stages={
+            "ok": Stage(check, [known(["a", "b"], as_arg="name")], map_over="name"),
+            "broken": Stage(check, [known(["a", "bad"], as_arg="name")], map_over="name"),
+        },
+        log_settings=None,
+    )
+
+    summary = pipeline.run(raise_on_failure=False).summary()
+
+    assert "2 instances" in summary
+    assert "map instance 1 (item 'bad') failed: ValueError: unreadable" in summary
