@@ -66,7 +66,7 @@ class _Envelopes:
     def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
         self._ti = ti
         self._task_ids = task_ids
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
