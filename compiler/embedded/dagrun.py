@@ -87,7 +87,7 @@ def read_run(
     if major >= 3:
         from airflow.models.xcom import XComModel as XCom
     else:
-        from airflow.models.xcom import XCom  # type: ignore[no-redef]
+        from airflow.models.xcom import XCom
 
     ti, run = TaskInstance, (dag_id, run_id)
     with create_session() as session:
@@ -95,9 +95,7 @@ def read_run(
             select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)
         )
         tis = session.execute(
-            select(  # type: ignore[call-overload]  # rendered_map_index: a hybrid property
-                ti.task_id, ti.map_index, ti.state, ti.try_number, ti.rendered_map_index
-            )
+            select(ti.task_id, ti.map_index, ti.state, ti.try_number, ti.rendered_map_index)
             .where(ti.dag_id == run[0], ti.run_id == run[1])
             .order_by(ti.task_id, ti.map_index)
         ).all()

@@ -17,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
-from pypedream._copy import fresh_copy
 from pypedream.ctx import MAP_INDEX, MAP_ITEM
 from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
 from pypedream.definition.flow import branch_choice, branch_skips, short_circuit_skips
@@ -34,7 +33,7 @@ from pypedream.errors import BranchError, PipelineFailed, SkipStage
 from pypedream.execution.result import MapInstances, RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage, resolve_inputs
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
 if TYPE_CHECKING:
     from pypedream.definition.graph import StageGraph
@@ -189,9 +188,7 @@ class _Run:
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
         # Copied per run: a stage mutating a default in place must not change the next run.
-        self.defaults: Mapping[str, Any] = {
-            name: fresh_copy(value) for name, value in pipeline.variables.items()
-        }
+        self.defaults: Mapping[str, Any] = starting_values(pipeline.variables)
         self.writers: list[str] = []  # stages that wrote variables, in completion order
         self.instance_stages: dict[str, Stage[Any]] = {}
         self.clock = time.perf_counter()
@@ -580,12 +577,15 @@ def run_pipeline(
     logical_date: dt.datetime | None = None,
     observer: RunObserver | None = None,
     carry: Carry | None = None,
-    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
+    max_map_length: int | None = None,
 ) -> RunResult:
     """Validate, resolve parameters, run every stage, and return (or raise) the result.
 
-    `max_map_length` caps a mapped stage's instances (Airflow's `[core] max_map_length`).
+    `max_map_length` caps a mapped stage's instances (None: 1024, Airflow's default
+    `[core] max_map_length`).
     """
+    if max_map_length is None:
+        max_map_length = DEFAULT_MAX_MAP_LENGTH
     graph = pipeline.graph
     parameters = pipeline.parameters.resolve(overrides, pipeline.name)
     if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):

@@ -92,7 +92,7 @@ _set_stages = ctx.STAGES.set
 
 
 def enter_stage(
-    graph: StageGraph, key: str, stage: Stage, outputs: Mapping[str, Mapping[str, Any]]
+    graph: StageGraph, key: str, stage: Stage[Any], outputs: Mapping[str, Mapping[str, Any]]
 ) -> None:
     """Set the per-stage context variables; `outputs` may hold more than the ancestors."""
     _set_stage(stage)
