@@ -4,11 +4,13 @@
 
 For the 500-stage chain, the 10 x 50 lattice and 500 sources into one sink (logs off):
 per-stage overhead = (median run - median plain loop making the same calls) / stages, for
-pypedream and for Hamilton (sf-hamilton, the `bench` dependency group), measured in
-interleaved rounds in this process, and their ratio. `--before SRC` also times the same
-shapes with the pypedream sources in SRC (e.g. an exported older commit), in subprocesses
-interleaved with this tree's, for a before/after in one run. A mapped stage over 100,000
-items: overhead per item, and traced memory per item at 10,000 and 100,000 items.
+pypedream and for Hamilton (sf-hamilton, the `bench` dependency group), and their ratio:
+once in interleaved rounds in this process (as issue 10 measured it; loading Hamilton, which
+imports pandas, slows other Python code in the process), and once with each side in its own
+fresh process, the processes taking turns. `--before SRC` adds pypedream from the sources in
+SRC (e.g. an exported older commit) to those turns: a before/after in one run. A mapped stage
+over 100,000 items: overhead per item, and traced memory per item at 10,000 and 100,000
+items.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def measure_shapes(rounds: int) -> tuple[list[Row], dict[str, float]]:
         ours[label] = overhead
         rows.append(
             Row(
-                f"{label}: pypedream overhead per stage",
+                f"{label}: pypedream overhead per stage (same process)",
                 None,
                 overhead,
                 "us",
@@ -128,7 +130,7 @@ def measure_shapes(rounds: int) -> tuple[list[Row], dict[str, float]]:
         rows.append(Row(f"{label}: Hamilton overhead per stage", None, theirs, "us"))
         rows.append(
             Row(
-                f"{label}: Hamilton / pypedream",
+                f"{label}: Hamilton / pypedream (same process)",
                 None,
                 ratio,
                 "x",
@@ -152,15 +154,17 @@ import pypedream
 assert pypedream.__file__.startswith({source!r}), pypedream.__file__
 medians = {{}}
 for label, factory, stages, plain in b._shapes():
-    m = b.interleaved({{"plain": plain, "run": factory().run}}, {rounds})
+    run = b._hamilton(label) if {which!r} == "hamilton" else factory().run
+    m = b.interleaved({{"plain": plain, "run": run}}, {rounds})
     medians[label] = (m["run"] - m["plain"]) / stages * 1e6
 print(json.dumps(medians))
 """
 
 
-def _child(source: Path, rounds: int) -> dict[str, float]:
-    """Per-stage overheads with pypedream imported from `source` (a fresh process)."""
-    code = _CHILD.format(root=str(ROOT), rounds=rounds, source=str(source))
+def _child(source: Path, rounds: int, which: str = "pypedream") -> dict[str, float]:
+    """Per-stage overheads of `which` ("pypedream" imported from `source`, or "hamilton")
+    in a fresh process that loads nothing of the other."""
+    code = _CHILD.format(root=str(ROOT), rounds=rounds, source=str(source), which=which)
     env = {**os.environ, "PYTHONPATH": str(source)}
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -174,27 +178,57 @@ def _child(source: Path, rounds: int) -> dict[str, float]:
     return result
 
 
-def measure_before_after(before: Path, turns: int, rounds: int) -> list[Row]:
-    """This tree against `before`, alternating fresh processes; medians over the turns."""
-    samples: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
+def measure_processes(before: Path | None, turns: int, rounds: int) -> list[Row]:
+    """Each side in its own fresh process (no library loaded beside it), the processes
+    taking turns; medians over the turns. `before`: also pypedream from that source tree."""
+    sides = [("after", ROOT, "pypedream")]
+    if hamilton_peer.available():
+        sides.append(("hamilton", ROOT, "hamilton"))
+    if before is not None:
+        sides.insert(0, ("before", before, "pypedream"))
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name, _, _ in sides}
     for _ in range(turns):
-        for name, source in (("before", before), ("after", ROOT)):
-            for label, value in _child(source, rounds).items():
+        for name, source, which in sides:
+            for label, value in _child(source, rounds, which).items():
                 samples[name].setdefault(label, []).append(value)
     rows = []
     for label in samples["after"]:
-        old = statistics.median(samples["before"][label])
-        new = statistics.median(samples["after"][label])
+        ours = statistics.median(samples["after"][label])
         rows.append(
             Row(
-                f"{label}: overhead per stage, before -> after",
-                old,
-                new,
+                f"{label}: pypedream overhead per stage (own process)",
+                None,
+                ours,
                 "us",
-                note=f"before {old:.2f} us, after {new:.2f} us ({old / new:.2f}x faster); "
-                f"'min' column shows before",
+                f"<= {TARGET_US:g} us",
+                ours <= TARGET_US,
             )
         )
+        if "hamilton" in samples:
+            theirs = statistics.median(samples["hamilton"][label])
+            rows.append(
+                Row(
+                    f"{label}: Hamilton / pypedream (own processes)",
+                    None,
+                    theirs / ours,
+                    "x",
+                    f">= {TARGET_RATIO:g}x",
+                    theirs / ours >= TARGET_RATIO,
+                    f"Hamilton overhead per stage {theirs:.2f} us",
+                )
+            )
+        if "before" in samples:
+            old = statistics.median(samples["before"][label])
+            rows.append(
+                Row(
+                    f"{label}: overhead per stage, before -> after",
+                    old,
+                    ours,
+                    "us",
+                    note=f"before {old:.2f} us, after {ours:.2f} us ({old / ours:.2f}x "
+                    "faster); 'min' column shows before",
+                )
+            )
     return rows
 
 
@@ -268,8 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = 5 if args.quick else 21
     load_before = os.getloadavg()
     rows, _ = measure_shapes(rounds)
-    if before is not None:
-        rows += measure_before_after(before, 2 if args.quick else 5, 5 if args.quick else 11)
+    rows += measure_processes(before, 2 if args.quick else 5, 5 if args.quick else 11)
     rows += measure_map(3 if args.quick else 7)
     context = {
         "python": f"{platform.python_version()} ({sys.executable})",
