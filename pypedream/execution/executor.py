@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
 from pypedream.ctx import MAP_INDEX, MAP_ITEM
-from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
 from pypedream.definition.flow import branch_choice, branch_skips, short_circuit_skips
 from pypedream.definition.mapping import (
     DEFAULT_MAX_MAP_LENGTH,
@@ -30,7 +29,8 @@ from pypedream.definition.mapping import (
 from pypedream.definition.outputs import default_output_mapper
 from pypedream.definition.trigger_rule import Decision, TriggerRule, decide
 from pypedream.errors import BranchError, PipelineFailed, SkipStage
-from pypedream.execution.result import MapInstances, RunResult, StageResult, StageStatus
+from pypedream.execution.map_progress import MapProgress
+from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage, resolve_inputs
 from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
@@ -61,94 +61,6 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     """A sortable, file-name-safe run id such as `20261125T141600Z-3f9a1c`."""
     now = now or dt.datetime.now(dt.timezone.utc)
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-class _MapProgress:
-    """The instances of one mapped stage as they finish (in any order)."""
-
-    __slots__ = ("count", "items", "key", "left", "problems", "started", "values")
-
-    def __init__(self, key: str, lists: tuple[Sequence[Any], ...], count: int, started: float):
-        self.key = key
-        self.items = lists
-        self.count = count
-        self.left = count
-        self.values: list[Any] = [None] * count
-        self.problems: dict[int, StageResult] = {}
-        self.started = started
-
-    def item(self, index: int) -> tuple[Any, ...]:
-        return tuple(values[index] for values in self.items)
-
-    def add(self, index: int, result: StageResult) -> None:
-        self.left -= 1
-        if result.status is StageStatus.SUCCEEDED:
-            self.values[index] = result.return_value
-        else:
-            self.problems[index] = result._replace(key=f"{self.key}[{index}]")
-
-    def result(self, begin: float, log: Any) -> StageResult:
-        """The mapped stage's result: the succeeded instances' values, in input order."""
-        key, problems = self.key, self.problems
-        ordered = tuple(problems[index] for index in sorted(problems))
-        instances = MapInstances(self.count, ordered)
-        duration = time.perf_counter() - begin
-        values = self.values
-        if problems:
-            values = [value for index, value in enumerate(values) if index not in problems]
-        # Whatever the status, an expanded map hands on the values of the instances that
-        # succeeded (a stage that runs anyway, e.g. with all_done, reduces those), as the
-        # instances' XComs do in Airflow.
-        outputs = {DEFAULT_OUTPUT_KEY: values}
-        failed = [index for index in sorted(problems) if problems[index].error is not None]
-        if failed:
-            index = failed[0]
-            first = problems[index]
-            error = first.error
-            reason = (
-                f"map instance {index} (item {item_label(self.item(index))}) failed: "
-                f"{type(error).__name__}: {error}"
-            )
-            if log is not None:
-                log.bind(stage=key).error(
-                    "map_failed",
-                    failed_instances=failed,
-                    map_index=index,
-                    map_item=item_label(self.item(index)),
-                    error=f"{type(error).__name__}: {error}",
-                )
-            return StageResult(
-                key,
-                StageStatus.FAILED,
-                outputs=outputs,
-                error=error,
-                traceback=first.traceback,
-                attempts=first.attempts,
-                duration=duration,
-                started=self.started,
-                reason=reason,
-                instances=instances,
-            )
-        if self.count and len(problems) == self.count:
-            return StageResult(
-                key,
-                StageStatus.SKIPPED,
-                outputs=outputs,
-                duration=duration,
-                started=self.started,
-                reason="every map instance was skipped",
-                instances=instances,
-            )
-        return StageResult(
-            key,
-            StageStatus.SUCCEEDED,
-            values,
-            outputs,
-            attempts=1,
-            duration=duration,
-            started=self.started,
-            instances=instances,
-        )
 
 
 _STATUS_DECISION = {
@@ -349,7 +261,7 @@ class _Run:
         if isinstance(expanded, StageResult):
             return expanded
         lists, count = expanded
-        progress = _MapProgress(key, lists, count, begin - self.clock)
+        progress = MapProgress(key, lists, count, begin - self.clock)
         stage = self.instance_stage(key)
         base = self.variables_base(key)
         run, execute, add = context.run, self.execute_instance, progress.add
@@ -361,7 +273,7 @@ class _Run:
                 add(index, run(execute, key, stage, base, index, item))
         return self.finish_map(progress, begin)
 
-    def finish_map(self, progress: _MapProgress, begin: float) -> StageResult:
+    def finish_map(self, progress: MapProgress, begin: float) -> StageResult:
         result = progress.result(begin, self.log)
         if self.carry is not None and result.status is StageStatus.SUCCEEDED:
             result = self.carry(result, False, self.log)
@@ -487,7 +399,7 @@ class _Run:
         ready = [(index[key], -1) for key, count in waiting.items() if count == 0]
         heapq.heapify(ready)
         running: dict[Future[StageResult], tuple[str, int]] = {}
-        maps: dict[str, tuple[_MapProgress, contextvars.Context, Stage[Any], Any, float]] = {}
+        maps: dict[str, tuple[MapProgress, contextvars.Context, Stage[Any], Any, float]] = {}
 
         def settle(result: StageResult) -> None:
             self.record(result)
@@ -514,7 +426,7 @@ class _Run:
                 settle(expanded)
                 return
             lists, count = expanded
-            progress = _MapProgress(key, lists, count, started - self.clock)
+            progress = MapProgress(key, lists, count, started - self.clock)
             if not count:
                 settle(self.finish_map(progress, started))
                 return
