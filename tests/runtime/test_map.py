@@ -479,3 +479,10 @@ def test_the_summary_shows_instances_and_the_failing_item() -> None:
 
     assert "2 instances" in summary
     assert "map instance 1 (item 'bad') failed: ValueError: unreadable" in summary
+
+
+def test_a_map_with_airflow_fidelity_hands_on_the_list_through_the_airflow_encoding() -> None:
+    result = mapped_pipeline().run(unit=2, airflow_fidelity=True)
+
+    assert result["size"] == [10, 10, 10]
+    assert result["total"] == 30
