@@ -22,6 +22,8 @@ class _Deleted:
 DELETED: Any = _Deleted()
 """Recorded as the written value of a variable a stage deleted."""
 
+_NO_WRITES: dict[str, Any] = {}  # shared until the first write (most stages write nothing)
+
 
 class Variables(MutableMapping[str, Any]):
     """A mutable mapping of variables that remembers what was written through it."""
@@ -42,7 +44,7 @@ class Variables(MutableMapping[str, Any]):
         """A fresh view over `base` (not copied: the caller must not change it)."""
         view = cls.__new__(cls)
         view._base = base
-        view._writes = {}
+        view._writes = _NO_WRITES
         return view
 
     @property
@@ -61,11 +63,15 @@ class Variables(MutableMapping[str, Any]):
     def __setitem__(self, name: str, value: Any) -> None:
         if not isinstance(name, str):
             raise TypeError(f"variable names must be strings, got {name!r}")
+        if self._writes is _NO_WRITES:
+            self._writes = {}
         self._writes[name] = value
 
     def __delitem__(self, name: str) -> None:
         if name not in self:
             raise KeyError(name)
+        if self._writes is _NO_WRITES:
+            self._writes = {}
         self._writes[name] = DELETED
 
     def __contains__(self, name: object) -> bool:
