@@ -82,6 +82,7 @@ def export_airflow(
     check: bool = False,
     force: bool = False,
     template_dir: str | None = None,
+    airflow_version: str = "both",
     schedule: str | None = None,
     start_date: dt.datetime | None = None,
     catchup: bool | None = None,
@@ -104,7 +105,7 @@ def export_airflow(
         )
         from pypedream_compiler import export_airflow as export
     except ImportError as problem:
-        if (problem.name or "").partition(".")[0] not in {"jinja2", "libcst"}:
+        if (problem.name or "").partition(".")[0] != "jinja2":
             raise
         raise CliError(MISSING_EXTRA) from None
     from pypedream.cli.conversion import convert_value, parse_assignments
@@ -117,7 +118,7 @@ def export_airflow(
     if template_dir is not None and not Path(template_dir).is_dir():
         raise CliError(f"--template-dir {template_dir!r}: no such directory; fix the path")
     texts = parse_assignments(
-        default_args, option="--default-arg", noun="default_arg", example="retries=2"
+        default_args, option="--default-arg", noun="default_arg", example="pool=etl"
     )
     overrides: dict[str, Any] = {
         "schedule": schedule,
@@ -145,6 +146,7 @@ def export_airflow(
                     force=force,
                     template_dir=template_dir,
                     regenerate_command=regenerate_command,
+                    airflow_version=airflow_version,
                 )
             except ExportError as problem:
                 problems.append(str(problem))

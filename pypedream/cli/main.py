@@ -40,6 +40,7 @@ def _export_airflow(args: argparse.Namespace) -> int:
         check=args.check,
         force=args.force,
         template_dir=args.template_dir,
+        airflow_version=args.airflow_version,
         schedule=args.schedule,
         start_date=args.start_date,
         catchup=args.catchup,

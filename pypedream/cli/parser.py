@@ -174,6 +174,12 @@ def _add_export_airflow(commands: Any) -> None:
     export.add_argument(
         "--template-dir", metavar="DIR", help="look for dag.py.j2 here before the built-in one"
     )
+    export.add_argument(
+        "--airflow-version",
+        choices=("2", "3", "both"),
+        default="both",
+        help="write imports for Airflow 2 or 3 only (default: both, chosen when Airflow parses it)",
+    )
     airflow = export.add_argument_group("Airflow options")
     airflow.add_argument(
         "--schedule", metavar="CRON", help="a cron expression or preset such as @daily"
@@ -199,7 +205,7 @@ def _add_export_airflow(commands: Any) -> None:
         metavar="KEY=VALUE",
         action="append",
         default=[],
-        help="an operator default argument, e.g. retries=2 (repeat for several)",
+        help="an operator default argument, e.g. pool=etl (repeat for several)",
     )
 
 
