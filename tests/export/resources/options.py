@@ -40,3 +40,8 @@ scheduled_required = Pipeline(
     log_settings=None,
     airflow=AirflowOptions(schedule="@daily"),
 )
+long_238 = Pipeline("n" * 238, stages={"first": Stage(first)}, log_settings=None)
+long_250 = Pipeline("n" * 250, stages={"first": Stage(first)}, log_settings=None)
+hidden = Pipeline(".hidden", stages={"first": Stage(first)}, log_settings=None)
+visible = Pipeline("hidden", stages={"first": Stage(first)}, log_settings=None)
+dots = Pipeline("..", stages={"first": Stage(first)}, log_settings=None)
