@@ -240,7 +240,8 @@ def test_parsed_dag_declares_the_pipelines_tasks_edges_and_params(batch, dag_id:
     expected_tasks = {
         airflow_id(key): {
             "upstream": sorted(airflow_id(up) for up in graph.upstream[key]),
-            "retries": graph.stages[key].retries,
+            # unset retries keep the deployment's default_task_retries: 0 in these homes
+            "retries": graph.stages[key].retry_count,
         }
         for key in graph.order
     }

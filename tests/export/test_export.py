@@ -214,6 +214,21 @@ def test_custom_template_directory_replaces_the_dag_template(tmp_path: Path) -> 
         pytest.param(
             "with DAG() as dag:\n    a >> f()\n", "may only create PythonOperators", id="bad-edge"
         ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator()\nif True:\n    import os\n",
+            "line 4: code after the DAG block",
+            id="code-after-the-block",
+        ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator()\n    import os\n",
+            "line 4: the DAG block may only",
+            id="import-in-a-piece",
+        ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator(\n",
+            r"does not parse: .*\(dag.py, line 3\)",
+            id="unclosed-call-in-a-piece",
+        ),
     ],
 )
 def test_check_rejects_what_the_template_never_produces(source: str, problem: str) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pypedream import Parameters, Pipeline, Stage
+from pypedream import Parameter, Parameters, Pipeline, Stage
 from pypedream.definition.airflow_options import AirflowOptions
+from pypedream.input import dependency
 
 
 def first() -> int:
@@ -45,3 +46,38 @@ long_250 = Pipeline("n" * 250, stages={"first": Stage(first)}, log_settings=None
 hidden = Pipeline(".hidden", stages={"first": Stage(first)}, log_settings=None)
 visible = Pipeline("hidden", stages={"first": Stage(first)}, log_settings=None)
 dots = Pipeline("..", stages={"first": Stage(first)}, log_settings=None)
+
+
+def second(value: int) -> int:
+    return value + 1
+
+
+def _stages(**retry_settings: dict[str, Any]) -> dict[str, Stage[Any]]:
+    return {
+        "a": Stage(first, **retry_settings.get("a", {})),
+        "b": Stage(second, [dependency("a", "value")], **retry_settings.get("b", {})),
+        "c": Stage(second, [dependency("b", "value")], **retry_settings.get("c", {})),
+    }
+
+
+no_retries = Pipeline("no_retries", stages=_stages(), log_settings=None)
+same_retries = Pipeline(
+    "same_retries",
+    stages=_stages(**{key: {"retries": 2, "retry_delay": 30} for key in "abc"}),
+    log_settings=None,
+)
+mixed_retries = Pipeline(
+    "mixed_retries",
+    stages=_stages(a={"retries": 2}, c={"retries": 0, "retry_delay": dt.timedelta(minutes=5)}),
+    log_settings=None,
+)
+documented = Pipeline(
+    "documented",
+    Parameters.define("region", min_amount=Parameter(25.0, description="Smallest amount")),
+    stages={
+        "a": Stage(first),
+        "b": Stage(second, [dependency("a", "value")], description="Adds one.\n\nSee `a`."),
+    },
+    log_settings=None,
+    description="Counts to two.",
+)
