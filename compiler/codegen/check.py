@@ -146,9 +146,9 @@ def check_dag_source(source: str, filename: str, *, strict_shape: bool = True) -
     if not strict_shape:  # a user's template: it must compile, its shape is theirs
         try:
             compile(source, filename, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as problem:
+        except (SyntaxError, ValueError) as error:
             raise GeneratedCodeError(
-                f"{filename}: rendered DAG file does not parse: {problem}"
+                f"{filename}: rendered DAG file does not parse: {error}"
             ) from None
         return
     start = _DAG_START.search(source)
@@ -161,10 +161,8 @@ def check_dag_source(source: str, filename: str, *, strict_shape: bool = True) -
     head_lines = source.count("\n", 0, head_end.end())
     body = source[head_end.end() :]
     for line, piece in _body_pieces(body):
-        block = _parse(
-            "with DAG() as dag:\n" + piece + "    pass\n", filename, head_lines + line - 1
-        )
         offset = head_lines + line - 1
+        block = _parse("with DAG() as dag:\n" + piece + "    pass\n", filename, offset)
         [dag_block, *after] = block.body
         if after or not isinstance(dag_block, ast.With):
             where = after[0].lineno + offset if after else offset + 1

@@ -79,7 +79,7 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
 
     A file whose writer (the pid in its name) still runs on this machine is kept.
     """
-    removed = []
+    removed: list[Path] = []
     if not directory.is_dir():
         return removed
     for candidate in directory.glob(f"{TEMPORARY_PREFIX}*.tmp"):

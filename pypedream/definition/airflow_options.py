@@ -136,7 +136,11 @@ def _schedule_problem(schedule: Any) -> str | None:
         presets = ", ".join(sorted(SCHEDULE_PRESETS))
         return f"schedule: unknown preset {schedule!r} (Airflow knows {presets}); {example}"
     try:
-        from croniter import CroniterBadCronError, CroniterBadDateError, croniter
+        from croniter import (  # type: ignore[import-untyped]  # no stubs are published
+            CroniterBadCronError,
+            CroniterBadDateError,
+            croniter,
+        )
     except ImportError:
         return (
             f"schedule {schedule!r}: checking a cron expression needs croniter, which comes "
