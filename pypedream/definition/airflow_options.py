@@ -198,10 +198,10 @@ def _default_arg_problem(key: Any, value: Any) -> str | None:
         )
         return (
             f"default_args[{key!r}]: not an Airflow operator argument pypedream can set{hint}; "
-            "e.g. default_args={'pool': 'etl'}"
+            'e.g. default_args={"pool": "etl"}'
         )
     kinds, example = DEFAULT_ARG_TYPES[key]
-    valid = f"e.g. default_args={{{key!r}: {example}}} (--default-arg {key}=...)"
+    valid = f'e.g. default_args={{"{key}": {example}}} (--default-arg {key}=...)'
     if value is None:
         return None
     wrong_kind = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)

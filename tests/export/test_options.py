@@ -128,7 +128,7 @@ BAD = [
     pytest.param(
         {"default_args": {"pool": {"x": 1}}},
         "default_args['pool']: expected str, got dict",
-        "default_args={'pool': \"etl\"}",
+        'default_args={"pool": "etl"}',
         id="pool-dict",
     ),
     pytest.param(
