@@ -75,6 +75,7 @@ with DAG(
         task_id="flaky",
         python_callable=run_stage,
         retries=1,
+        retry_delay=datetime.timedelta(seconds=0),
         doc_md="Fails on its first attempt in a run, succeeds on the second.\n",
     )
     maybe_skip = PythonOperator(task_id="maybe_skip", python_callable=run_stage)
