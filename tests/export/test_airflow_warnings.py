@@ -100,3 +100,20 @@ def test_airflow_dags_test_runs_one_with_warnings_as_errors(
     assert proc.returncode == 0, output[-3000:]
     assert f"dag_id={sales.stem}" in output
     assert "state=success" in output
+
+
+def test_airflow_2_parses_the_default_and_the_airflow_2_files(tmp_path: Path) -> None:
+    python = airflow_python("airflow2")
+    files = []
+    for version in ("both", "2"):
+        [result] = export_airflow(
+            "pypedream.examples.sales:pipeline",
+            tmp_path / version,
+            airflow_version=version,
+            dag_id=f"sales_{version}",
+        )
+        files.append(result.path)
+    report = run_in_environment(python, [], dags_dir_files=files, airflow_home=tmp_path / "home")
+    assert report.airflow_major == 2
+    assert report.import_errors == {}
+    assert sorted(report.dags) == ["sales_2", "sales_both"]

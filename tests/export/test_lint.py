@@ -85,3 +85,18 @@ def test_the_air_check_catches_the_old_fallback_imports(tmp_path: Path) -> None:
     result = _ruff("check", *RULES["both"], "--output-format", "concise", str(old))
     assert result.returncode == 1
     assert "AIR311" in result.stdout
+
+
+def test_the_cli_writes_the_chosen_airflow_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypedream.cli.main import main
+
+    seed = "pypedream.examples.seed:pipeline"
+    assert main(["export-airflow", seed, "-o", str(tmp_path), "--airflow-version", "3"]) == 0
+    source = (tmp_path / "ok_enough.py").read_text()
+    assert "\nfrom airflow.sdk import DAG, Param\n" in source
+    assert "importlib" not in source
+    assert "airflow.models" not in source
+    assert "--airflow-version 3" in source.splitlines()[2]  # the regenerate command keeps it
+    capsys.readouterr()
