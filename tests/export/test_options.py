@@ -312,6 +312,11 @@ CLI_CASES = [
         "default_args['nope']: not an Airflow operator",
         id="unknown-flag",
     ),
+    pytest.param(
+        ["tests.export.resources.nan_delay:pipeline"],
+        "retry_delay must be >= 0 and finite, got nan",
+        id="nan-retry-delay",
+    ),
 ]
 
 
