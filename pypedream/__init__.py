@@ -27,6 +27,7 @@ from pypedream.definition.stage import Stage
 from pypedream.definition.variables import Variables
 from pypedream.errors import (
     InputBindingError,
+    LogDestinationError,
     OutputMappingError,
     ParameterError,
     PipelineDefinitionError,
@@ -55,6 +56,7 @@ __all__ = [
     "InputBindingError",
     "KeyedInputMapper",
     "KeyedOutputMapper",
+    "LogDestinationError",
     "LoggerSettings",
     "OutputMapperBehaviour",
     "OutputMappingError",

@@ -7,6 +7,7 @@
     ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
     ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
+    ├── LogDestinationError (OSError)          the run's log file cannot be written; nothing ran
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
 
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InputBindingError",
+    "LogDestinationError",
     "OutputMappingError",
     "ParameterError",
     "PipelineDefinitionError",
@@ -98,10 +100,17 @@ class PipelineFailed(PypedreamError, RuntimeError):
         detail = f": {type(first).__name__}: {first}" if first is not None else ""
         noun = "stage" if len(failed) == 1 else "stages"
         super().__init__(
-            f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} failed "
-            f"({names}){detail}"
+            result.redact(
+                f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} "
+                f"failed ({names}){detail}"
+            )
         )
 
 
 class SkipStage(Exception):
     """Raise inside a stage to mark it skipped; its downstream stages are skipped too."""
+
+
+class LogDestinationError(PypedreamError, OSError):
+    """The run's log file cannot be opened (unwritable directory, a file in the way, a name
+    too long); raised before any stage runs."""

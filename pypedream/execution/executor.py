@@ -266,7 +266,12 @@ def run_pipeline(
     if pipeline.log_settings is not None:
         from pypedream.execution.log_setup import create_run_log
 
-        run_log = create_run_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+        run_log = create_run_log(
+            pipeline.log_settings,
+            pipeline=pipeline.name,
+            run_id=run_id,
+            secrets=parameters.secret_values(),
+        )
         log = run_log.logger
     run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast, carry)
     try:
@@ -274,7 +279,7 @@ def run_pipeline(
             log.info(
                 "run_started",
                 stages=len(graph),
-                parameters=dict(parameters),
+                parameters=parameters.masked(),
                 max_workers=max_workers or 1,
             )
         if max_workers is None or max_workers == 1:
@@ -289,6 +294,9 @@ def run_pipeline(
             variables=run.final_variables(),
             duration=time.perf_counter() - run.clock,
             log_file=run_log.file_path if run_log else None,
+            secret_names=parameters.secret_names,
+            secrets=parameters.secret_values(),
+            definition=pipeline,
         )
         if log is not None:
             log.log(
@@ -302,6 +310,8 @@ def run_pipeline(
     finally:
         if run_log is not None:
             run_log.close()
+    if run_log is not None and run_log.problem:
+        result.log_problem = run_log.problem  # the run's values are kept; the log is not whole
     if raise_on_failure and not result.ok:
         first = result.stages[result.failed[0]].error
         raise PipelineFailed(result) from first

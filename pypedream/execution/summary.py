@@ -38,4 +38,6 @@ def render_summary(result: RunResult) -> str:
     )
     if result.log_file:
         lines.append(f"log: {result.log_file}")
-    return "\n".join(line.rstrip() for line in lines)
+    if result.log_problem:
+        lines.append(f"log problem: {result.log_problem}")
+    return result.redact("\n".join(line.rstrip() for line in lines))  # type: ignore[no-any-return]

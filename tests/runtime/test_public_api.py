@@ -31,6 +31,7 @@ PROMISED = [
     "InputBindingError",
     "OutputMappingError",
     "VariableConflictError",
+    "LogDestinationError",
     "PipelineFailed",
     "SkipStage",
 ]
