@@ -14,8 +14,8 @@ __all__ = ["MAX_TRACEBACK_LINES", "format_failures", "format_traceback"]
 MAX_TRACEBACK_LINES = 12
 
 
-def format_failures(result: RunResult, tracebacks: bool = True) -> str:
-    """Each failed stage: its error, then (with `tracebacks`) the tail of its traceback."""
+def format_failures(result: RunResult) -> str:
+    """Each failed stage: its error, then the tail of its traceback (pypedream's frames out)."""
     blocks = []
     for key in result.failed:
         stage = result.stages[key]
@@ -24,10 +24,6 @@ def format_failures(result: RunResult, tracebacks: bool = True) -> str:
         if stage.error is None:  # pragma: no cover - a failed stage always carries its error
             blocks.append(headline)
             continue
-        line = f"{headline}: {type(stage.error).__name__}: {stage.error}"
-        if tracebacks:
-            line += "\n" + format_traceback(stage.error, MAX_TRACEBACK_LINES)
-        else:
-            line += " (traceback in the log above)"
-        blocks.append(line)
+        body = format_traceback(stage.error, MAX_TRACEBACK_LINES)
+        blocks.append(f"{headline}: {type(stage.error).__name__}: {stage.error}\n{body}")
     return result.redact("\n".join(blocks))  # type: ignore[no-any-return]

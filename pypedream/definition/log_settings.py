@@ -25,6 +25,8 @@ class LoggerSettings:
     - `handlers`: stdlib handlers that receive every event instead of `stream` and `file`.
     - `override_logger`: a structlog logger (or stdlib Logger) to use instead of all the above.
     - `level` filters the file, `console_level` the console.
+    - `console_tracebacks`: False leaves stage failures' tracebacks off the console (the CLI
+      prints each once in its failure report; the file always keeps them).
     """
 
     name: str | None = None
@@ -36,6 +38,7 @@ class LoggerSettings:
     override_logger: Any = None
     level: int | str = "DEBUG"
     console_level: int | str = "INFO"
+    console_tracebacks: bool = True
 
     def file_path(self, pipeline: str, run_id: str) -> Path | None:
         """Where this run's JSON lines go (None: no file)."""

@@ -29,6 +29,7 @@ _CONSOLE_KEYS_HIDDEN = ("pipeline", "run_id")  # the same on every line; kept in
 # pypedream's own events whose traceback the console leaves out: a retried failure shows its
 # traceback once, at `stage_failed` (the file keeps every attempt's).
 _CONSOLE_NO_TRACEBACK = frozenset({"stage_retrying"})
+_STAGE_FAILURES = frozenset({"stage_retrying", "stage_failed"})
 _NO_MASK = Redactor()
 
 
@@ -183,8 +184,15 @@ def _open_log(path: Path) -> IO[str]:
 
 
 class _ConsoleSink:
-    def __init__(self, stream: bool | IO[str], level: int, redactor: Redactor = _NO_MASK) -> None:
+    def __init__(
+        self,
+        stream: bool | IO[str],
+        level: int,
+        redactor: Redactor = _NO_MASK,
+        tracebacks: bool = True,
+    ) -> None:
         self.stream = stream
+        self.hidden_tracebacks = _CONSOLE_NO_TRACEBACK if tracebacks else _STAGE_FAILURES
         self.level = level
         self.redactor = redactor
         self.problem: str | None = None
@@ -210,7 +218,7 @@ class _ConsoleSink:
                 colors=colors, sort_keys=False, exception_formatter=write_user_traceback
             )
         shown = {k: v for k, v in event.items() if k not in _CONSOLE_KEYS_HIDDEN}
-        if shown.get("event") in _CONSOLE_NO_TRACEBACK:
+        if shown.get("event") in self.hidden_tracebacks:
             shown.pop("exc_info", None)
         stamp = shown.get("timestamp")
         if isinstance(stamp, str) and len(stamp) >= 19:
@@ -365,7 +373,9 @@ def create_run_log(
             levels.append(logging.DEBUG)
         elif settings.stream:
             level = _level_number(settings.console_level)
-            sinks.append(_ConsoleSink(settings.stream, level, redactor))
+            sinks.append(
+                _ConsoleSink(settings.stream, level, redactor, settings.console_tracebacks)
+            )
             levels.append(level)
         path = settings.file_path(pipeline, run_id)
         if path is not None:
