@@ -309,7 +309,7 @@ def parity(
             raise CliError(f"--airflow-env {airflow_env!r}: no such Python; fix the path")
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:
-        _, reference, params = _load_with_params(target, assignments, by_reference=True)
+        pipeline, reference, params = _load_with_params(target, assignments, by_reference=True)
         try:
             report = run_parity(
                 [(reference, params)], airflow_python=python, keep=keep, rtol=rtol, atol=atol
@@ -319,7 +319,11 @@ def parity(
             raise CliError(hint) from None
         except ParityError as problem:
             raise CliError(str(problem)) from None
-    print(report.to_json() if as_json else report.render(), file=stdout, flush=True)
+    from pypedream.definition.secrets import Redactor
+
+    secrets = pipeline.parameters.resolve(params, pipeline.name).secret_values()
+    text = report.to_json() if as_json else report.render()
+    print(Redactor(secrets).text(text), file=stdout, flush=True)
     return ExitCode.OK if report.equal else ExitCode.DIFFERS
 
 
