@@ -132,7 +132,7 @@ class _JsonLinesSink:
         if number < self.level or self._closed:
             return
         if "exc_info" in event:
-            event = self._tracebacks(None, method, dict(event))
+            event = dict(self._tracebacks(None, method, dict(event)))
         line = self.redactor.text(_to_json(event))
         with self._lock:
             if self._closed:
@@ -311,7 +311,7 @@ class _Fanout:
 def _build(sinks: Sequence[Any], min_level: int, redactor: Redactor = _NO_MASK) -> Any:
     import structlog
 
-    processors = [
+    processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         _Mask(redactor),
         structlog.processors.add_log_level,

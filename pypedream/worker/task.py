@@ -24,7 +24,7 @@ from pypedream.errors import PypedreamError, SkipStage, ValueTransportError
 from pypedream.execution.result import StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 from pypedream.worker.envelope import (
     ENVELOPE_KEY,
     airflow_xcom_pushes,
@@ -66,7 +66,7 @@ class _Envelopes:
     def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
         self._ti = ti
         self._task_ids = task_ids
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
@@ -126,7 +126,7 @@ def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dic
 def _base_variables(pipeline: Pipeline, writes: Mapping[str, list[Any]]) -> dict[str, Any]:
     """The pipeline's starting variables plus the upstream writes, decoded."""
     return apply_writes(
-        pipeline.variables,
+        starting_values(pipeline.variables),
         [
             (entry[0], {name: DELETED if len(entry) == 1 else from_tree(entry[1])})
             for name, entry in writes.items()
