@@ -69,7 +69,7 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
         if name in readers:
             nodes.append(_Node(f"p{i}", name, None, "parameter"))
             for key, _ in dict.fromkeys(readers[name]):
-                links.append(_Link(f"p{i}", ids[key], None, True))
+                links.append(_Link(f"p{i}", ids[key], None, False))
     for key in graph.order:
         stage = graph.stages[key]
         function = stage.name.rpartition(".")[2]
