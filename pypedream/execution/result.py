@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from pypedream._preview import preview
 from pypedream.definition.secrets import Redactor
 
 if TYPE_CHECKING:
@@ -71,16 +72,6 @@ class StageResult(NamedTuple):
         if self.variable_writes:
             parts.append(f"variables=[{', '.join(self.variable_writes)}]")
         return f"StageResult({', '.join(parts)})"
-
-
-def preview(value: Any, limit: int = 60) -> str:
-    """A one-line repr of `value`, cut to `limit` characters."""
-    try:
-        text = repr(value)
-    except Exception as problem:  # a broken __repr__ must not break a summary
-        text = f"<{type(value).__name__}: repr failed: {problem}>"
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunResult(Mapping[str, Any]):

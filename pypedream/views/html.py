@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from pypedream._preview import preview
 from pypedream.views.graph import STATUS_COLORS, to_svg
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ def pipeline_html(pipeline: Pipeline) -> str:
 
 def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
     """Statuses in colour, attempts, durations and a short preview of each stage's output."""
-    from pypedream.execution.result import preview
-
     rows = [_row(["stage", "status", "attempts", "duration", "output", "note"], header=True)]
     for key, stage in result.stages.items():
         output = preview(stage.return_value) if stage.ok else ""
