@@ -100,7 +100,7 @@ class PipelineFailed(PypedreamError, RuntimeError):
         detail = f": {type(first).__name__}: {first}" if first is not None else ""
         noun = "stage" if len(failed) == 1 else "stages"
         super().__init__(
-            result.redact(
+            result.redact_text(
                 f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} "
                 f"failed ({names}){detail}"
             )

@@ -26,4 +26,4 @@ def format_failures(result: RunResult) -> str:
             continue
         body = format_traceback(stage.error, MAX_TRACEBACK_LINES)
         blocks.append(f"{headline}: {type(stage.error).__name__}: {stage.error}\n{body}")
-    return result.redact("\n".join(blocks))  # type: ignore[no-any-return]
+    return result.redact_text("\n".join(blocks))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["annotated_parameter_types", "parameter_readers"]
 
 
-def parameter_readers(stages: Mapping[str, Stage]) -> dict[str, list[tuple[str, str]]]:
+def parameter_readers(stages: Mapping[str, Stage[Any]]) -> dict[str, list[tuple[str, str]]]:
     """`{parameter: [(stage key, argument), ...]}` for every `param(...)`-style input."""
     found: dict[str, list[tuple[str, str]]] = {}
     for key, stage in stages.items():
@@ -27,7 +27,7 @@ def parameter_readers(stages: Mapping[str, Stage]) -> dict[str, list[tuple[str, 
     return found
 
 
-def annotated_parameter_types(stages: Mapping[str, Stage]) -> dict[str, type]:
+def annotated_parameter_types(stages: Mapping[str, Stage[Any]]) -> dict[str, type]:
     """The type each parameter takes from the annotation of the argument it binds.
 
     Only plain classes count (`date`, `int`, an Enum...), not `Any` or generics; when the

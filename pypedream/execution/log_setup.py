@@ -99,7 +99,7 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
-def _dict_tracebacks() -> Callable[..., dict[str, Any]]:
+def _dict_tracebacks() -> Callable[..., Mapping[str, Any]]:
     """structlog's dict tracebacks without frame locals (they would dump secrets and data)."""
     import structlog
 
@@ -250,7 +250,7 @@ class _StdlibSink:
         self._logger = logger
         self._handlers = list(handlers)
         self.redactor = redactor
-        self._tracebacks: Callable[..., dict[str, Any]] | None = None
+        self._tracebacks: Callable[..., Mapping[str, Any]] | None = None
         for handler in self._handlers:
             logger.addHandler(handler)
 
@@ -260,7 +260,7 @@ class _StdlibSink:
         if "exc_info" in event:
             if self._tracebacks is None:
                 self._tracebacks = _dict_tracebacks()
-            event = self._tracebacks(None, method, dict(event))
+            event = dict(self._tracebacks(None, method, dict(event)))
         message = self.redactor.text(_to_json(event))
         self._logger.log(number, message, extra={"pypedream": event})
 

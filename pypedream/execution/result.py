@@ -155,6 +155,10 @@ class RunResult(Mapping[str, Any]):
             return self._redactor.text(value)
         return self._redactor.value(value)
 
+    def redact_text(self, text: str) -> str:
+        """`text` with this run's secret values masked."""
+        return self._redactor.text(text)
+
     def shown_parameters(self) -> dict[str, Any]:
         """The run's parameters with secret ones as `***`."""
         return self._redactor.mapping(self.parameters, self.secret_names)
@@ -189,10 +193,10 @@ class RunResult(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else f"failed: {', '.join(self.failed)}"
-        return self.redact(
+        return self.redact_text(
             f"RunResult(pipeline={self.pipeline!r}, run_id={self.run_id!r}, {verdict}, "
             f"values={self._values!r})"
-        )  # type: ignore[no-any-return]
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython text display
         printer.text(self.summary())

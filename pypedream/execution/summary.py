@@ -40,4 +40,4 @@ def render_summary(result: RunResult) -> str:
         lines.append(f"log: {result.log_file}")
     if result.log_problem:
         lines.append(f"log problem: {result.log_problem}")
-    return result.redact("\n".join(line.rstrip() for line in lines))  # type: ignore[no-any-return]
+    return result.redact_text("\n".join(line.rstrip() for line in lines))

@@ -80,8 +80,8 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
                     _badge(stage.status.value),
                     str(stage.attempts),
                     f"{stage.duration:.3f}s",
-                    f"<code>{escape(result.redact(output))}</code>",
-                    escape(result.redact(note.splitlines()[0] if note else "")),
+                    f"<code>{escape(result.redact_text(output))}</code>",
+                    escape(result.redact_text(note.splitlines()[0] if note else "")),
                 ]
             )
         )
@@ -96,7 +96,7 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
     if result.log_file:
         heading += f"<br/>log: <code>{escape(str(result.log_file))}</code>"
     if result.log_problem:
-        heading += f"<br/>log problem: {escape(result.redact(result.log_problem))}"
+        heading += f"<br/>log problem: {escape(result.redact_text(result.log_problem))}"
     drawing = ""
     if pipeline is not None:
         drawing = to_svg(pipeline, result)

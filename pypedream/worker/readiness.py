@@ -177,7 +177,9 @@ def check_readiness(result: RunResult, pipeline: Pipeline | None = None) -> Read
             outputs.append(OutputReadiness(key, name, _type_name(value), size))
         found = stage_warnings(stage_result, _custom(pipeline, key, stage_result))
         warnings += [  # a secret parameter's value may have reached an output
-            dataclasses.replace(w, message=result.redact(w.message), path=result.redact(w.path))
+            dataclasses.replace(
+                w, message=result.redact_text(w.message), path=result.redact_text(w.path)
+            )
             for w in found
         ]
     return ReadinessReport(
