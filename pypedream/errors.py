@@ -10,6 +10,9 @@
     ├── LogDestinationError (OSError)          the run's log file cannot be written; nothing ran
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
 
+`RunInterrupted` (KeyboardInterrupt) is raised by a run stopped with Ctrl-C; it carries the
+result with the stages that finished, were interrupted, or never started.
+
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
 (its downstream stages are skipped too, as Airflow's AirflowSkipException does).
 """
@@ -30,6 +33,7 @@ __all__ = [
     "PipelineDefinitionError",
     "PipelineFailed",
     "PypedreamError",
+    "RunInterrupted",
     "SkipStage",
     "ValueTransportError",
     "VariableConflictError",
@@ -114,3 +118,11 @@ class SkipStage(Exception):
 class LogDestinationError(PypedreamError, OSError):
     """The run's log file cannot be opened (unwritable directory, a file in the way, a name
     too long); raised before any stage runs."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was stopped (Ctrl-C). `result` holds what finished and what did not start."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(f"pipeline {result.pipeline!r} run {result.run_id} was interrupted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -48,25 +49,34 @@ def run(
     log and progress off and prints failures and the verdict only; `log_level` sets the
     console's level.
     """
+    from pypedream.cli.interrupts import GracefulStop
     from pypedream.cli.progress import LiveProgress, wants_progress
     from pypedream.cli.report import format_failures
+    from pypedream.errors import RunInterrupted
 
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:
         pipeline, _, params = _load_with_params(target, assignments, by_reference=False)
         pipeline = _with_console(pipeline, quiet, log_level)
         show_progress = not quiet and wants_progress(stderr)
-        progress = LiveProgress(len(pipeline.stages), stderr) if show_progress else None
-        with progress or contextlib.nullcontext():
-            result = pipeline.run(
-                params,
-                max_workers=workers,
-                fail_fast=fail_fast,
-                raise_on_failure=False,
-                run_id=run_id,
-                observer=progress,
-            )
-    if not result.ok:
+        progress = (
+            LiveProgress(len(pipeline.stages), stderr, clock=time.monotonic, tick=1.0)
+            if show_progress
+            else None
+        )
+        with progress or contextlib.nullcontext(), GracefulStop(progress, stderr) as observer:
+            try:
+                result = pipeline.run(
+                    params,
+                    max_workers=workers,
+                    fail_fast=fail_fast,
+                    raise_on_failure=False,
+                    run_id=run_id,
+                    observer=observer,
+                )
+            except RunInterrupted as stopped:  # a second Ctrl-C: stopped at once
+                result = stopped.result
+    if result.failed:
         print(format_failures(result) + "\n", file=stderr, flush=True)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2), file=stdout, flush=True)
@@ -74,6 +84,8 @@ def run(
         print(result.summary().split("\n\n", 1)[-1], file=stdout, flush=True)
     else:
         print(result.summary(), file=stdout, flush=True)
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
     return ExitCode.OK if result.ok else ExitCode.STAGE_FAILED
 
 

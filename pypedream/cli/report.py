@@ -24,6 +24,9 @@ def format_failures(result: RunResult) -> str:
         if stage.error is None:  # pragma: no cover - a failed stage always carries its error
             blocks.append(headline)
             continue
+        if isinstance(stage.error, KeyboardInterrupt):
+            blocks.append(f"stage {key!r} was interrupted while running (Ctrl-C)")
+            continue
         body = format_traceback(stage.error, MAX_TRACEBACK_LINES)
         blocks.append(f"{headline}: {type(stage.error).__name__}: {stage.error}\n{body}")
     return result.redact_text("\n".join(blocks))

@@ -198,12 +198,13 @@ class _ConsoleSink:
         self.problem: str | None = None
         self._renderer: Callable[..., str] | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def _target(self) -> IO[str]:
         return sys.stderr if self.stream is True else self.stream  # type: ignore[return-value]
 
     def emit(self, method: str, event: dict[str, Any], number: int) -> None:
-        if number < self.level:
+        if number < self.level or self._closed:
             return
         target = self._target()
         if self._renderer is None:
@@ -233,7 +234,8 @@ class _ConsoleSink:
                 self.problem = f"console: writing failed ({problem})"
 
     def close(self) -> None:
-        return None
+        """Drop later events (a stage abandoned by a hard stop may still be logging)."""
+        self._closed = True
 
 
 class _StdlibSink:

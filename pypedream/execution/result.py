@@ -100,14 +100,15 @@ class RunResult(Mapping[str, Any]):
         self.log_file = log_file
         self.definition = definition  # the Pipeline that ran (to draw it), when known
         self.log_problem: str | None = None  # why the log is incomplete (e.g. a full disk)
+        self.interrupted = False  # stopped by Ctrl-C: some stages did not run
         self.secret_names = secret_names
         self._redactor = Redactor(secrets)
         self._values = {key: r.return_value for key, r in stages.items() if r.ok}
 
     @property
     def ok(self) -> bool:
-        """True when every stage succeeded (or was skipped)."""
-        return all(
+        """True when every stage succeeded (or was skipped) and the run was not interrupted."""
+        return not self.interrupted and all(
             r.status in (StageStatus.SUCCEEDED, StageStatus.SKIPPED) for r in self.stages.values()
         )
 
@@ -174,6 +175,7 @@ class RunResult(Mapping[str, Any]):
             "pipeline": self.pipeline,
             "run_id": self.run_id,
             "ok": self.ok,
+            "interrupted": self.interrupted,
             "duration_s": round(self.duration, 6),
             "log_file": str(self.log_file) if self.log_file else None,
             "log_problem": self.log_problem,
@@ -193,6 +195,8 @@ class RunResult(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else f"failed: {', '.join(self.failed)}"
+        if self.interrupted:
+            verdict = "interrupted"
         return self.redact_text(
             f"RunResult(pipeline={self.pipeline!r}, run_id={self.run_id!r}, {verdict}, "
             f"values={self._values!r})"

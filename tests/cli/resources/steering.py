@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from pathlib import Path
 
 from pypedream import Parameters, Pipeline, Stage
 from pypedream import logging as plog
-from pypedream.input import dependency, param
+from pypedream.input import dependency, known, param
 
 
 def flaky(n: int) -> int:
@@ -46,5 +48,33 @@ dated = Pipeline(
     stages={
         "weekday": Stage(weekday, inputs=[param("day", "day")]),
         "label": Stage(label, inputs=[dependency("weekday", "number"), param("prefix", "prefix")]),
+    },
+)
+
+
+def sleep_then_return(marker_dir: str, name: str, seconds: float) -> str:
+    """Leave a marker file (the test waits for it), then work for `seconds`."""
+    (Path(marker_dir) / name).write_text("started")
+    plog.info("working", name=name)
+    time.sleep(seconds)
+    plog.info("still logging at the end", name=name)
+    return name
+
+
+def _sleeper(name: str, seconds: float, after: tuple[str, ...] = ()) -> Stage[str]:
+    return Stage(
+        sleep_then_return,
+        inputs=[param("marker_dir", "marker_dir"), known(name, "name"), known(seconds, "seconds")],
+        after=list(after),
+    )
+
+
+sleepy = Pipeline(
+    "sleepy",
+    Parameters.define(marker_dir="."),
+    stages={
+        "first": _sleeper("first", 2.0),
+        "side": _sleeper("side", 2.0),
+        "last": _sleeper("last", 0.1, after=("first", "side")),
     },
 )
