@@ -71,7 +71,7 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
     for key, stage in result.stages.items():
         output = preview(stage.return_value) if stage.ok else ""
         note = stage.reason or ""
-        if stage.error is not None:
+        if stage.error is not None and not isinstance(stage.error, KeyboardInterrupt):
             note = f"{type(stage.error).__name__}: {stage.error}"
         rows.append(
             _row(
