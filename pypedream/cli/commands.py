@@ -319,13 +319,29 @@ def parity(
             python = python / "bin" / "python"
         if not python.is_file():
             raise CliError(f"--airflow-env {airflow_env!r}: no such Python; fix the path")
+    from pypedream.cli.progress import StatusLine, wants_progress
+
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
+    status = StatusLine(stderr, time.monotonic) if wants_progress(stderr) else None
+
+    def show(step: str) -> None:  # on a terminal a live line with the elapsed time
+        if status is not None:
+            status.set(step)
+        else:
+            print(step, file=stderr, flush=True)
+
     with quiet_stdout:
         pipeline, reference, params = _load_with_params(target, assignments, by_reference=True)
         try:
-            report = run_parity(
-                [(reference, params)], airflow_python=python, keep=keep, rtol=rtol, atol=atol
-            )
+            with status or contextlib.nullcontext():
+                report = run_parity(
+                    [(reference, params)],
+                    airflow_python=python,
+                    keep=keep,
+                    rtol=rtol,
+                    atol=atol,
+                    progress=show,
+                )
         except AirflowMissingError as problem:
             hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"
             raise CliError(hint) from None

@@ -146,3 +146,17 @@ def test_the_line_shows_the_elapsed_time_and_ticks() -> None:
             threading.Event().wait(0.01)
     assert f"{CLEAR}[0/3 done, 0 running, 0 failed, 1m12s]" in terminal.getvalue()
     assert not any(thread.name == "pypedream-progress" for thread in threading.enumerate())
+
+
+def test_a_status_line_shows_its_step_and_the_elapsed_time() -> None:
+    from pypedream.cli.progress import StatusLine
+
+    now = [5.0]
+    terminal = FakeTerminal()
+    with StatusLine(terminal, lambda: now[0], tick=None, width=200) as status:
+        status.set("parity: running in Airflow")
+        now[0] = 17.0
+        status.set("parity: comparing")
+    assert terminal.getvalue() == (
+        f"{CLEAR}{CLEAR}parity: running in Airflow [0s]{CLEAR}parity: comparing [12s]{CLEAR}"
+    )

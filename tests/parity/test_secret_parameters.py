@@ -65,6 +65,10 @@ def test_parity_with_a_secret_passed_and_with_its_default(cli: Callable[..., tup
     assert PASSED not in out + err
     report = json.loads(out)
     assert report["equal"] is True
+    # progress while Airflow runs (stderr is not a terminal here: one line per step)
+    steps = [line for line in err.splitlines() if line.startswith("parity: ")]
+    assert steps[0].startswith("parity: exporting and running 1 DAG run in Airflow (")
+    assert steps[1].startswith("parity: Airflow took ")
     assert report["runs"][0]["params"]["token"] == "***"
 
     code, out, err = cli("parity", f"{SECRETS}:secretive")
