@@ -65,8 +65,8 @@ with DAG(
         "retry_delay": datetime.timedelta(seconds=0.0),
     },
     params={
-        "source1": Param("your_mom", type="string"),
-        "source2": Param("your_girlfriend", type="string"),
+        "source1": Param("orders_db", type="string"),
+        "source2": Param("billing_api", type="string"),
     },
 ) as dag:
     get_data1 = PythonOperator(task_id="get_data1", python_callable=run_stage)
