@@ -8,7 +8,6 @@ names become `***`), and each rendered line is masked again, so exception text i
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 import os
@@ -40,9 +39,22 @@ def wants_color(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-@functools.lru_cache(maxsize=1024)
+# pypedream's own fields: never sensitive, and their values hold no user data to mask unless
+# a secret value is known (then the sinks mask the rendered text as well).
+_OWN_FIELDS = frozenset(
+    {"event", "pipeline", "run_id", "stage", "attempt", "duration_s", "outputs", "retry_in_s"}
+    | {"timestamp", "level", "exc_info", "ok", "counts", "failed", "max_workers", "stages"}
+)
+_sensitive_names: dict[str, bool] = {}
+
+
 def _sensitive(name: str) -> bool:
-    return is_sensitive_key(name)
+    known = _sensitive_names.get(name)
+    if known is None:
+        if len(_sensitive_names) > 4096:  # bounded: field names are few, but not promised
+            _sensitive_names.clear()
+        known = _sensitive_names[name] = is_sensitive_key(name)
+    return known
 
 
 class _Mask:
@@ -53,14 +65,23 @@ class _Mask:
 
     def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
         redactor = self.redactor
-        for name, value in event.items():
-            if name == "exc_info" or value is None:
+        active = redactor.active
+        names = list(event) if active else event.keys() - _OWN_FIELDS
+        for name in names:
+            value = event[name]
+            if value is None or name == "exc_info":
                 continue
             if _sensitive(name):
                 event[name] = MASK
-            elif redactor.active or isinstance(value, Mapping):
+            elif active or type(value) is dict or _is_mapping(value):
                 event[name] = redactor.value(value)
         return event
+
+
+def _is_mapping(value: Any) -> bool:
+    if isinstance(value, (str, int, float, list, tuple)):
+        return False
+    return isinstance(value, Mapping)
 
 
 def _level_number(level: int | str) -> int:
