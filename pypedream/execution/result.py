@@ -74,6 +74,16 @@ class StageResult(NamedTuple):
         return f"StageResult({', '.join(parts)})"
 
 
+def _masking(redactor: Redactor) -> type[StageResult]:
+    """A StageResult subclass whose repr masks `redactor`'s secrets (one per run with secrets;
+    equal to, and an instance of, StageResult)."""
+
+    def masked_repr(self: StageResult) -> str:
+        return redactor.text(StageResult.__repr__(self))
+
+    return type("StageResult", (StageResult,), {"__slots__": (), "__repr__": masked_repr})
+
+
 class RunResult(Mapping[str, Any]):
     """A finished run. As a mapping it is `{stage key: return value}` of succeeded stages."""
 
@@ -93,6 +103,10 @@ class RunResult(Mapping[str, Any]):
     ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
+        self._redactor = Redactor(secrets)
+        if self._redactor.active:  # their reprs mask the secrets too
+            masked = _masking(self._redactor)
+            stages = {key: masked(*result) for key, result in stages.items()}
         self.stages = stages
         self.parameters = parameters
         self.variables = variables
@@ -102,7 +116,6 @@ class RunResult(Mapping[str, Any]):
         self.log_problem: str | None = None  # why the log is incomplete (e.g. a full disk)
         self.interrupted = False  # stopped by Ctrl-C: some stages did not run
         self.secret_names = secret_names
-        self._redactor = Redactor(secrets)
         self._values = {key: r.return_value for key, r in stages.items() if r.ok}
 
     @property

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pypedream import LoggerSettings, Parameter, Parameters, Pipeline, PipelineFailed, Stage
+from pypedream import (
+    LoggerSettings,
+    Parameter,
+    Parameters,
+    Pipeline,
+    PipelineFailed,
+    Stage,
+    StageResult,
+)
 from pypedream import logging as plog
 from pypedream.cli.main import main
 from pypedream.definition.secrets import Redactor, is_sensitive_key
@@ -119,6 +127,8 @@ def test_secret_values_are_masked_in_reprs_summaries_and_the_console() -> None:
     assert result["a"] == f"signed:{TOKEN}"  # the run itself sees the real value
     shown = [
         repr(result),
+        repr(result.stages["a"]),
+        repr(dict(result.stages)),
         result.summary(),
         json.dumps(result.to_dict()),
         result._repr_html_(),
@@ -128,6 +138,9 @@ def test_secret_values_are_masked_in_reprs_summaries_and_the_console() -> None:
     for text in shown:
         assert TOKEN not in text
     assert "signed:***" in repr(result)
+    assert repr(result.stages["a"]).endswith("value='signed:***')")
+    assert isinstance(result.stages["a"], StageResult)
+    assert result.stages["a"] == StageResult(*result.stages["a"])
     assert result.shown_parameters() == {"label": "x", "token": "***"}
     assert "token=***" in repr(_secret_pipeline().parameters.resolve({"token": TOKEN}))
 
