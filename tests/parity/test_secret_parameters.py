@@ -82,3 +82,25 @@ def test_check_report_and_its_run_mask_the_secret(cli: Callable[..., tuple]) -> 
     assert "READY" in out
     assert PASSED not in out + err
     assert "signing for Lyon with ***" in err
+
+
+def test_parity_reports_mask_sensitive_keys_of_the_run_conf() -> None:
+    from pypedream_compiler.parity.report import RunParity
+
+    from pypedream.worker.readiness import ReadinessReport
+
+    run = RunParity(
+        pipeline="p",
+        reference="m:p",
+        dag_id="p",
+        params={"api_token": "conf-secret-1", "city": "Lyon"},
+        run_id="r",
+        logical_date="2026-01-01T00:00:00+00:00",
+        airflow_state="success",
+        error=None,
+        stages=(),
+        readiness=ReadinessReport("p", "r", (), (), {}),
+    )
+    assert 'with {"api_token": "***", "city": "Lyon"}' in run.render()
+    assert run.to_dict()["params"] == {"api_token": "***", "city": "Lyon"}
+    assert "conf-secret-1" not in json.dumps(run.to_dict())
