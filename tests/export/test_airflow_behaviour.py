@@ -228,7 +228,7 @@ def test_structured_logs_reach_the_task_log(batch) -> None:
     assert event["pipeline"] == "ok enough"
     assert event["stage"] == "validate_data"
     assert event["run_id"] == run.run_id
-    assert event["sources"] == ["alpha", "your_girlfriend"]
+    assert event["sources"] == ["alpha", "billing_api"]
 
 
 @pytest.mark.parametrize("dag_id", [pytest.param(dag_id, id=dag_id) for dag_id in sorted(TARGETS)])

@@ -95,12 +95,12 @@ def test_check_mode_reports_without_writing(tmp_path: Path) -> None:
     assert not missing.path.exists()
     export_airflow(SEED, tmp_path)
     assert export_airflow(SEED, tmp_path, check=True)[0].status is ExportStatus.UP_TO_DATE
-    edited = missing.path.read_text().replace('"your_mom"', '"someone"')
+    edited = missing.path.read_text().replace('"orders_db"', '"someone"')
     missing.path.write_text(edited)
     [stale] = export_airflow(SEED, tmp_path, check=True)
     assert stale.status is ExportStatus.DIFFERS
     assert '-            "someone",' in stale.diff
-    assert '+            "your_mom",' in stale.diff
+    assert '+            "orders_db",' in stale.diff
     assert missing.path.read_text() == edited
 
 

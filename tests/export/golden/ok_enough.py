@@ -69,13 +69,13 @@ with DAG(
     tags=["pypedream"],
     params={
         "source1": Param(
-            "your_mom",
+            "orders_db",
             type="string",
             title="Source1",
             description="Parameter 'source1' of pipeline 'ok enough'.",
         ),
         "source2": Param(
-            "your_girlfriend",
+            "billing_api",
             type="string",
             title="Source2",
             description="Parameter 'source2' of pipeline 'ok enough'.",
