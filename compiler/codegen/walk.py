@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import re
-from collections import Counter
+import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pypedream_compiler.codegen.ids import airflow_id, is_airflow_id, python_names
@@ -23,7 +25,12 @@ from pypedream_compiler.errors import ExportError
 
 import pypedream
 from pypedream import Pipeline
-from pypedream.definition.airflow_options import AirflowOptions
+from pypedream.definition.airflow_options import (
+    AIRFLOW_VERSIONS,
+    AirflowOptions,
+    airflow_option_problems,
+    utc_start_date,
+)
 from pypedream.definition.binding import DependencyInputMapper
 from pypedream.definition.parameters import Parameter
 from pypedream.definition.stage import Stage
@@ -63,6 +70,7 @@ _SCHEMA_TYPES: dict[type, tuple[str, str | None]] = {
     dt.date: ("string", "date"),
     dt.datetime: ("string", "date-time"),
 }
+_TIMEDELTA_ARGS = frozenset({"execution_timeout", "max_retry_delay"})
 _SAFE_COMMAND = re.compile(r"[ -~]{1,300}")  # printable ASCII on one line
 
 
@@ -86,6 +94,11 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
         return ParamSpec(name, None, False, None, None, spec.description)
     if wanted is not None:
         schema, schema_format = _SCHEMA_TYPES[wanted]
+    if spec.secret:  # a password field in the trigger form; its default stays out of the file
+        if spec.required:
+            return ParamSpec(name, schema, False, None, "password", spec.description)
+        nullable = [schema, "null"] if schema is not None else None
+        return ParamSpec(name, nullable, True, None, "password", spec.description)
     default = spec.default
     if spec.required:
         return ParamSpec(name, schema, False, None, schema_format, spec.description)
@@ -108,6 +121,12 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
     return ParamSpec(name, schema, True, default, schema_format, spec.description)
 
 
+def _title(name: str) -> str:
+    """The trigger form's label for a parameter: "min_amount" -> "Min amount"."""
+    words = re.sub(r"[_\s]+", " ", name).strip()
+    return (words[:1].upper() + words[1:]) if words else name
+
+
 def _task_ids(
     keys: Sequence[str], stages: Mapping[str, Stage[Any]], problems: list[str]
 ) -> dict[str, str]:
@@ -126,14 +145,13 @@ def _task_ids(
     return ids
 
 
-def _flow_problems(key: str, stage: Stage[Any], options: AirflowOptions, task_id: str) -> list[str]:
+def _flow_problems(key: str, stage: Stage[Any], airflow_version: str, task_id: str) -> list[str]:
     """Stage features this export cannot express for the targeted Airflow versions."""
     found = []
-    if stage.rule in AIRFLOW2_MISSING and options.min_airflow_version < 3:
+    if stage.rule in AIRFLOW2_MISSING and airflow_version != "3":
         found.append(
             f"stage {key!r}: trigger rule {stage.rule.value!r} does not exist in Airflow 2; "
-            "export for Airflow 3 only with AirflowOptions(min_airflow_version=3), or use "
-            "another rule"
+            "export for Airflow 3 only (--airflow-version 3), or use another rule"
         )
     group = stage.group
     if group is not None and (not is_airflow_id(group) or "." in group):
@@ -146,7 +164,79 @@ def _flow_problems(key: str, stage: Stage[Any], options: AirflowOptions, task_id
     return found
 
 
+def _expand_problems(task_ids: Mapping[str, str], mapped: list[str]) -> list[str]:
+    """A mapped stage's expand task id must not be another stage's task id."""
+    taken = {task_id: key for key, task_id in task_ids.items()}
+    return [
+        f"stage {key!r} is mapped, and its expand task {task_ids[key] + EXPAND_SUFFIX!r} has "
+        f"the task id of stage {taken[task_ids[key] + EXPAND_SUFFIX]!r}; rename one of them"
+        for key in mapped
+        if task_ids[key] + EXPAND_SUFFIX in taken
+    ]
+
+
 _OPERATOR = {(True, False): "BranchPythonOperator", (False, True): "ShortCircuitOperator"}
+
+
+def _common(values: list[Any]) -> Any:
+    """The value every stage shares (it goes into default_args once), else None."""
+    first = values[0] if values else None
+    return first if all(value == first for value in values) else None
+
+
+def _retry_settings(
+    stages: list[Stage[Any]],
+) -> tuple[dict[str, Any], list[tuple[int | None, dt.timedelta | None]]]:
+    """default_args entries for settings all stages share, and what each task states itself.
+
+    Only settings a stage sets are written, so an unset one keeps the deployment's default.
+    """
+    retries = [stage.retries for stage in stages]
+    delays = [
+        None if stage.retry_delay is None else dt.timedelta(seconds=stage.retry_delay_seconds)
+        for stage in stages
+    ]
+    shared: dict[str, Any] = {}
+    common_retries, common_delay = _common(retries), _common(delays)
+    if common_retries is not None:
+        shared["retries"] = common_retries
+    if common_delay is not None:
+        shared["retry_delay"] = common_delay
+    own = [
+        (None if common_retries is not None else r, None if common_delay is not None else d)
+        for r, d in zip(retries, delays, strict=True)
+    ]
+    return shared, own
+
+
+def _stage_doc(stage: Stage[Any], flows: tuple[FlowSpec, ...]) -> str | None:
+    """The task's doc_md: the stage's description (else its docstring), then its data flow."""
+    text = stage.description
+    if text is None:
+        doc = getattr(stage.function, "__doc__", None)
+        text = inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+    parts = [text.strip()] if text and text.strip() else []
+    if flows:
+        lines = [
+            f"- `{flow.arg}` ← output `{flow.output}` of task `{flow.from_task}`" for flow in flows
+        ]
+        parts.append("**Inputs from upstream tasks**\n\n" + "\n".join(lines))
+    return "\n\n".join(parts) + "\n" if parts else None
+
+
+def _dag_doc(pipeline: Pipeline, description: str | None, reference: str, tasks: int) -> str:
+    """The DAG's doc_md. It always ends in a newline: a doc_md ending in ".md" is read as a
+    file path by Airflow."""
+    parts = [f"# {pipeline.name}"]
+    if description and description.strip():
+        parts.append(description.strip())
+    about = (
+        f"Generated by pypedream from the pipeline `{reference}`: one task per stage "
+        f"({tasks} tasks). Each task runs its stage through pypedream, which binds "
+        "parameters and upstream outputs exactly as a native run does."
+    )
+    parts.append(textwrap.fill(about, 72, break_long_words=False, break_on_hyphens=False))
+    return "\n\n".join(parts) + "\n"
 
 
 def build_dag_spec(
@@ -154,55 +244,65 @@ def build_dag_spec(
     reference: str,
     options: AirflowOptions,
     regenerate_command: str,
+    airflow_version: str = "both",
 ) -> DagSpec:
     """The DagSpec of `pipeline`; raises ExportError listing every problem."""
     graph = pipeline.validate()
-    problems: list[str] = []
+    problems = airflow_option_problems(options)
+    if pipeline.description is not None and not isinstance(pipeline.description, str):
+        problems.append(
+            f"description: Pipeline(description=...) must be a string, got "
+            f"{type(pipeline.description).__name__} ({pipeline.description!r:.60}); "
+            'e.g. Pipeline("daily", description="Daily sales report")'
+        )
+    if airflow_version not in AIRFLOW_VERSIONS:
+        problems.append(
+            f"airflow_version: expected one of {', '.join(AIRFLOW_VERSIONS)}, "
+            f"got {airflow_version!r}; e.g. --airflow-version 3"
+        )
     dag_id = options.dag_id or airflow_id(pipeline.name)
-    if not is_airflow_id(dag_id):
+    if isinstance(dag_id, str) and not is_airflow_id(dag_id):
         problems.append(
             f"dag_id {dag_id!r} is not a valid Airflow id (at most 250 of A-Z a-z 0-9 _ . -)"
         )
     task_ids = _task_ids(graph.order, graph.stages, problems)
     for key in graph.order:
-        problems.extend(_flow_problems(key, graph.stages[key], options, task_ids[key]))
-    params = tuple(
-        _param_spec(name, spec, problems) for name, spec in pipeline.parameters.specs.items()
-    )
-    problem = _literal_problem(dict(options.default_args))
-    if problem:
-        problems.append(f"airflow default_args must be plain literals: {problem}")
-    for owned in ("retries", "retry_delay"):
-        if owned in options.default_args:
-            problems.append(
-                f"airflow default_args {owned!r}: pypedream sets it from each stage; "
-                f"use Stage({owned}=...) instead"
-            )
-    if problems:
-        raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
+        problems.extend(_flow_problems(key, graph.stages[key], airflow_version, task_ids[key]))
     mapped = [key for key in graph.order if graph.stages[key].map_over]
-    helpers = {f"{task_ids[key]}{EXPAND_SUFFIX}": key for key in mapped}
-    taken = {task_id: key for key, task_id in task_ids.items()}
-    for helper, key in helpers.items():
-        if helper in taken:
-            problems.append(
-                f"stage {key!r} is mapped, and its expand task {helper!r} has the task id of "
-                f"stage {taken[helper]!r}; rename one of them"
-            )
+    problems.extend(_expand_problems(task_ids, mapped))
+    params = tuple(
+        replace(
+            _param_spec(name, spec, problems),
+            title=_title(name),
+            description=spec.description
+            or f"Parameter {name!r} of pipeline {pipeline.name!r}"
+            + (" (required)." if spec.required else "."),
+        )
+        for name, spec in pipeline.parameters.specs.items()
+    )
+    required = [name for name, spec in pipeline.parameters.specs.items() if spec.required]
+    if options.schedule is not None and required:
+        problems.append(
+            f"schedule: Airflow refuses a schedule on a DAG whose params have no default "
+            f"(parameters {', '.join(map(repr, required))}); give them defaults or use "
+            "schedule=None"
+        )
     if problems:
         raise ExportError(f"cannot export pipeline {pipeline.name!r}", problems)
+    expand_ids = {f"{key}{EXPAND_SUFFIX}": task_ids[key] + EXPAND_SUFFIX for key in mapped}
     names = python_names(
-        list(graph.order) + [f"{key}{EXPAND_SUFFIX}" for key in mapped], RESERVED_NAMES
+        list(graph.order) + list(expand_ids), RESERVED_NAMES, preferred={**task_ids, **expand_ids}
     )
     group_ids = list(dict.fromkeys(s.group for s in graph.stages.values() if s.group))
     group_vars = python_names(
         [f"group_{g}" for g in group_ids], RESERVED_NAMES | frozenset(names.values())
     )
     groups = tuple(GroupSpec(g, group_vars[f"group_{g}"]) for g in group_ids)
+    stages = [graph.stages[key] for key in graph.order]
+    shared_retries, own_retries = _retry_settings(stages)
     tasks = []
     edges = []
-    for key in graph.order:
-        stage = graph.stages[key]
+    for key, stage, (retries, retry_delay) in zip(graph.order, stages, own_retries, strict=True):
         flows = tuple(
             FlowSpec(
                 item.as_arg, task_ids[item.bind.mapper.from_stage], item.bind.mapper.from_output
@@ -216,11 +316,11 @@ def build_dag_spec(
                 task_id=task_ids[key],
                 stage_key=key,
                 var=names[key],
-                retries=stage.retries,
-                retry_delay_seconds=stage.retry_delay_seconds,
+                retries=retries,
+                retry_delay=retry_delay,
                 upstream_vars=upstream_vars,
                 flows=flows,
-                doc=stage.description,
+                doc_md=_stage_doc(stage, flows),
                 operator=_OPERATOR.get((stage.branch, stage.short_circuit), "PythonOperator"),
                 trigger_rule=stage.rule.value,
                 ignore_downstream_trigger_rules=stage.ignore_downstream_trigger_rules,
@@ -231,19 +331,21 @@ def build_dag_spec(
         if upstream_vars:
             entry = names[f"{key}{EXPAND_SUFFIX}"] if stage.map_over else names[key]
             edges.append(EdgeSpec(upstream_vars, entry))
-    default_args = dict(options.default_args)
+    default_args: dict[str, Any] = {}
+    for name, value in options.default_args.items():
+        if value is not None and name in _TIMEDELTA_ARGS and not isinstance(value, dt.timedelta):
+            value = dt.timedelta(seconds=value)
+        default_args[name] = value
     if options.owner is not None:
         default_args["owner"] = options.owner
-    settings = Counter(
-        (graph.stages[key].retries, graph.stages[key].retry_delay_seconds) for key in graph.order
-    )
-    retries, retry_delay = settings.most_common(1)[0][0] if settings else (0, 0.0)
-    start = options.start_date.astimezone(dt.timezone.utc)
+    default_args.update(shared_retries)
+    start = utc_start_date(options.start_date)
     command = (
         regenerate_command
         if _SAFE_COMMAND.fullmatch(regenerate_command)
         else (f"pypedream export-airflow {reference} -o <dags folder>")
     )
+    description = options.description or pipeline.description
     return DagSpec(
         dag_id=dag_id,
         pipeline_name=pipeline.name,
@@ -251,17 +353,17 @@ def build_dag_spec(
         fingerprint=fingerprint(pipeline),
         pypedream_version=pypedream.__version__,
         regenerate_command=command,
-        description=options.description or pipeline.description,
+        description=description,
+        doc_md=_dag_doc(pipeline, description, reference, len(tasks)),
         schedule=options.schedule,
         start_date=(start.year, start.month, start.day, start.hour, start.minute, start.second),
         catchup=options.catchup,
         tags=tuple(options.tags),
         default_args=default_args,
-        retries=retries,
-        retry_delay_seconds=retry_delay,
         max_active_runs=options.max_active_runs,
         params=params,
         tasks=tuple(tasks),
         edges=tuple(edges),
+        airflow_version=airflow_version,
         groups=groups,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pypedream import ctx
@@ -169,10 +169,12 @@ def _stage_of(task_id: str, task_ids: Mapping[str, str]) -> tuple[str, bool]:
     raise KeyError(f"task {task_id!r} runs no stage of this pipeline")
 
 
-def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
+def _task_logger(pipeline: Pipeline, run_id: str, secrets: Sequence[Any] = ()) -> Any:
     from pypedream.execution.log_setup import create_task_log
 
-    return create_task_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+    return create_task_log(
+        pipeline.log_settings, pipeline=pipeline.name, run_id=run_id, secrets=secrets
+    )
 
 
 def _push_for_airflow(ti: Any, stage_result: StageResult, custom: bool, log: Any) -> None:
@@ -222,7 +224,7 @@ def run_task(
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context.get("params") or {})
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
-    log = _task_logger(pipeline, run_id)
+    log = _task_logger(pipeline, run_id, parameters.secret_values())
     envelopes = _Envelopes(ti, task_ids, graph)
     writes = _variable_writes(pipeline, stage_key, envelopes)
     ancestors = graph.ancestors(stage_key)

@@ -22,9 +22,10 @@ def test_flows_generate_the_golden_dag_file(golden, tmp_path: Path) -> None:
 def test_a_rule_airflow_2_lacks_is_an_export_error_unless_targeting_airflow_3(
     tmp_path: Path,
 ) -> None:
-    with pytest.raises(ExportError, match="'all_done_min_one_success' does not exist in Airflow 2"):
-        export_airflow("tests.resources.flows:newer", tmp_path)
-    [result] = export_airflow("tests.resources.flows:newer_airflow3", tmp_path)
+    for version in ("both", "2"):
+        with pytest.raises(ExportError, match="'all_done_min_one_success' does not exist in Airf"):
+            export_airflow("tests.resources.flows:newer", tmp_path, airflow_version=version)
+    [result] = export_airflow("tests.resources.flows:newer", tmp_path, airflow_version="3")
     assert 'trigger_rule="all_done_min_one_success"' in result.path.read_text()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypedream import AirflowOptions, Parameters, Pipeline, Stage
+from pypedream import Parameters, Pipeline, Stage
 from pypedream.input import dependency, param
 
 
@@ -101,20 +101,14 @@ def ok() -> int:
     return 1
 
 
-def _newer(options: AirflowOptions | None) -> Pipeline:
-    return Pipeline(
-        "newer",
-        stages={
-            "a": Stage(ok),
-            "b": Stage(ok, after=["a"], trigger_rule="all_done_min_one_success"),
-        },
-        log_settings=None,
-        airflow=options,
-    )
-
-
-newer = _newer(None)
-newer_airflow3 = _newer(AirflowOptions(min_airflow_version=3))
+newer = Pipeline(
+    "newer",
+    stages={
+        "a": Stage(ok),
+        "b": Stage(ok, after=["a"], trigger_rule="all_done_min_one_success"),
+    },
+    log_settings=None,
+)
 
 everything = Pipeline(
     "flows",

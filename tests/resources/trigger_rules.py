@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pypedream import AirflowOptions, Pipeline, SkipStage, Stage, TriggerRule
+from pypedream import Pipeline, SkipStage, Stage, TriggerRule
 
 COMBOS = ("SS", "SF", "SK", "FF", "KK", "SU", "FK", "UU")
 RUN, SKIP, UPF = "succeeded", "skipped", "upstream_failed"
@@ -79,8 +79,7 @@ def rule_pipeline(rule: TriggerRule) -> Pipeline:
         for key, stage in join_pipeline(rule, combo).stages.items():
             after_ = [f"c{combo}_{up}" for up in stage.after]
             stages[f"c{combo}_{key}"] = Stage(stage.function, after=after_, trigger_rule=stage.rule)
-    options = AirflowOptions(min_airflow_version=3 if rule.value.startswith("all_done_min") else 2)
-    return Pipeline(f"rule_{rule.value}", stages=stages, log_settings=None, airflow=options)
+    return Pipeline(f"rule_{rule.value}", stages=stages, log_settings=None)
 
 
 def join_key(combo: str) -> str:
