@@ -31,7 +31,7 @@ from ._timing import Row, Stats, parse_arguments, print_report, source_revision,
 STAGES = 500
 SLEEPERS = 16
 NAP = 0.25
-OVERHEAD_OFF_US = 5.0
+OVERHEAD_OFF_US = 3.0  # issue 10 (was 5.0, issue 2); vs Hamilton: bench_executor
 OVERHEAD_FILE_US = 100.0
 PARALLEL_S = 0.35
 IMPORT_MS = 150.0
@@ -47,6 +47,19 @@ def _chain_baseline(n: int) -> int:
 def _fan_in_baseline(n: int) -> int:
     values = {f"v{i}": pipelines.identity(i) for i in range(n)}
     return pipelines.total(**values)
+
+
+_LATTICE = pipelines.lattice_upstream(10, 50)
+
+
+def _lattice_baseline() -> int:
+    values: dict[str, int] = {}
+    for key, above in _LATTICE.items():
+        if above:
+            values[key] = pipelines.total(**{f"v{i}": values[u] for i, u in enumerate(above)})
+        else:
+            values[key] = pipelines.identity(1)
+    return len(values)
 
 
 def _overhead_rows(
@@ -93,8 +106,24 @@ def measure_overheads(repeats: int, log_dir: Path) -> list[Row]:
     rows.append(
         Row(f"plain loop: {STAGES} calls + sink", fan_base.min * 1e6, fan_base.median * 1e6, "us")
     )
+    lattice_base = time_repeated(_lattice_baseline, repeats=repeats * 5, warmup=3)
+    rows.append(
+        Row(
+            "plain loop: 10 x 50 lattice",
+            lattice_base.min * 1e6,
+            lattice_base.median * 1e6,
+            "us",
+        )
+    )
     cases = [
         ("chain 500, logs off", pipelines.chain(STAGES), STAGES, chain_base, OVERHEAD_OFF_US),
+        (
+            "lattice 10 x 50, logs off",
+            pipelines.lattice(10, 50),
+            STAGES,
+            lattice_base,
+            OVERHEAD_OFF_US,
+        ),
         ("fan-in 500+1, logs off", pipelines.fan_in(STAGES), STAGES + 1, fan_base, OVERHEAD_OFF_US),
         (
             "chain 500, JSON file log",
