@@ -24,6 +24,7 @@ class ParamSpec:
     schema_format: str | None = None
     description: str | None = None
     title: str | None = None  # the trigger form's label
+    secret: bool = False  # registered with Airflow's secrets masker when a task runs
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pypedream import ctx
@@ -175,10 +175,13 @@ def run_task(
     *,
     task_ids: Mapping[str, str],
     skip_exception: type[BaseException] | None = None,
+    mask_secret: Callable[[Any], object] | None = None,
 ) -> None:
     """Run the stage of the current task (`context["ti"].task_id`, via `task_ids`).
 
     Raises the stage's own error when it fails, so Airflow records and retries it.
+    `mask_secret` is Airflow's own masker: the values of secret parameters are registered with
+    it, so Airflow hides them everywhere it logs (a stage's exception text included).
     """
     pipeline, actual = _pipeline(reference)
     if actual != expected_fingerprint:
@@ -193,6 +196,9 @@ def run_task(
     stage = graph.stages[stage_key]
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context.get("params") or {})
+    if mask_secret is not None:
+        for secret in parameters.secret_values():
+            mask_secret(secret)
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
     log = _task_logger(pipeline, run_id, parameters.secret_values())
     envelopes = _Envelopes(ti, task_ids)
