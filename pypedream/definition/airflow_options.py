@@ -18,6 +18,10 @@ class AirflowOptions:
 
     `schedule` is a cron string, a preset such as "@daily", or None (manual runs only).
     `default_args` values must be plain literals (str, numbers, bools, None, lists, dicts).
+    `allowed_types` adds to the classes pypedream's XCom decoder may rebuild (the pipeline's
+    own package is always in): classes, module or package names, or glob patterns such as
+    "mylib.models.*". `airflow_xcoms=False` stops tasks pushing the idiomatic `return_value`
+    and named-output XComs besides pypedream's own (for large values nobody else reads).
     """
 
     dag_id: str | None = None
@@ -29,6 +33,8 @@ class AirflowOptions:
     default_args: Mapping[str, Any] = field(default_factory=dict)
     max_active_runs: int | None = None
     description: str | None = None
+    allowed_types: Sequence[str | type] = ()
+    airflow_xcoms: bool = True
 
     def merged(self, **changes: Any) -> AirflowOptions:
         """A copy with the given fields replaced (None values are ignored)."""
