@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import decimal
 import enum
 import math
 import struct
@@ -106,7 +107,11 @@ def first_difference(
     if isinstance(expected, (list, tuple)):
         return _sequence_difference(expected, actual, path, rtol, atol)
     if isinstance(expected, (set, frozenset)):
-        if expected == actual:
+        if sorted(map(_set_key, expected)) == sorted(map(_set_key, actual)):
+            return None
+        return f"{here}: {describe(expected)} vs {describe(actual)}"
+    if isinstance(expected, decimal.Decimal):  # Decimal("1.0") == Decimal("1.00")
+        if str(expected) == str(actual):
             return None
         return f"{here}: {describe(expected)} vs {describe(actual)}"
     if dataclasses.is_dataclass(expected):
@@ -137,12 +142,22 @@ def _mapping_difference(
         missing = [k for k in keys_e if k not in actual]
         extra = [k for k in keys_a if k not in expected]
         return f"{here}: {what} differ (missing {missing!r:.60}, unexpected {extra!r:.60})"
-    for key in keys_e:
+    for (key, item_e), (key_a, item_a) in zip(expected.items(), actual.items(), strict=True):
         where = f"{path}.{key}" if attributes else f"{path}[{key!r}]"
-        found = first_difference(expected[key], actual[key], path=where, rtol=rtol, atol=atol)
+        found = first_difference(key, key_a, path=f"{path}<key {key!r}>")  # 1 == True
+        found = found or first_difference(item_e, item_a, path=where, rtol=rtol, atol=atol)
         if found:
             return found
     return None
+
+
+def _set_key(item: Any) -> tuple[str, str]:
+    """Sorts set members by type and exact repr: {1} and {True}, {0.0} and {-0.0} differ."""
+    try:
+        text = repr(item)
+    except Exception:
+        text = f"<{id(item)}>"
+    return (f"{type(item).__module__}.{type(item).__qualname__}", text)
 
 
 def _sequence_difference(

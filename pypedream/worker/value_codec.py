@@ -71,6 +71,7 @@ _PATHS = {
     )
 }
 _NUMPY_SCALAR_KINDS = frozenset("biuf")
+_HASHING_MODULES = frozenset({"builtins", "datetime", "decimal", "enum", "pathlib", "uuid"})
 
 
 class UnsupportedValueError(TypeError):
@@ -188,6 +189,7 @@ class _Encoder:
                 return {k: self.tree(v, f"{path}[{k!r}]", depth) for k, v in value.items()}
             pairs = []
             for k, v in value.items():
+                _check_hashing(k, f"{path}<key>")
                 pairs.append(
                     [self.tree(k, f"{path}<key>", depth), self.tree(v, f"{path}[{k!r}]", depth)]
                 )
@@ -195,6 +197,8 @@ class _Encoder:
         if kind is tuple:
             return _tagged("tuple", self._items(value, path, depth))
         if kind is set or kind is frozenset:
+            for item in value:
+                _check_hashing(item, f"{path}<item>")
             return _tagged(kind.__name__, self._items(value, path, depth, keyed=True))
         if kind is dt.datetime or kind is dt.time:
             zone = self._zone(value.tzinfo, path, value)
@@ -406,17 +410,24 @@ class _Decoder:
         for pair in self._items(payload, path, depth):
             if type(pair) is not list or len(pair) != 2:
                 raise UntrustedValueError(path, "expected [key, value] pairs")
+            _check_hashing(pair[0], f"{path}<key>", untrusted=True)
             out[pair[0]] = pair[1]
         return out
 
     def _tuple(self, payload: Any, path: str, depth: int) -> tuple[Any, ...]:
         return tuple(self._items(payload, path, depth))
 
+    def _members(self, payload: Any, path: str, depth: int) -> list[Any]:
+        items = self._items(payload, path, depth)
+        for item in items:
+            _check_hashing(item, f"{path}<item>", untrusted=True)
+        return items
+
     def _set(self, payload: Any, path: str, depth: int) -> set[Any]:
-        return set(self._items(payload, path, depth))
+        return set(self._members(payload, path, depth))
 
     def _frozenset(self, payload: Any, path: str, depth: int) -> frozenset[Any]:
-        return frozenset(self._items(payload, path, depth))
+        return frozenset(self._members(payload, path, depth))
 
     def _datetime(self, payload: Any, path: str, depth: int) -> dt.datetime:
         text, zone, fold = payload
@@ -498,7 +509,7 @@ class _Decoder:
             raise UntrustedValueError(path, "malformed dataclass state")
         slots = _slot_names(cls)
         instance = object.__new__(cls)
-        state = getattr(instance, "__dict__", None)
+        state = object.__getattribute__(instance, "__dict__") if "__dict__" in slots else None
         for name, item in fields.items():
             if not is_safe_path(name):
                 raise UntrustedValueError(path, f"attribute name {name!r}")
@@ -604,11 +615,33 @@ def _is_kind(cls: type, kind: str) -> bool:
 
 
 def _slot_names(cls: type) -> set[str]:
+    """Every slot of `cls`, with "__dict__" when its instances have a `__dict__`."""
     names: set[str] = set()
-    for klass in cls.__mro__:
+    for klass in cls.__mro__[:-1]:
+        if "__slots__" not in vars(klass):
+            names.add("__dict__")  # a class without __slots__ gives its instances a __dict__
         slots = vars(klass).get("__slots__", ())
         names.update((slots,) if isinstance(slots, str) else slots)
     return names
+
+
+def _check_hashing(value: Any, path: str, *, untrusted: bool = False) -> None:
+    """Refuse dict keys and set members whose hashing or equality runs a class's own code."""
+    kind = type(value)
+    for method in ("__hash__", "__eq__"):
+        owner = next((k for k in kind.__mro__ if method in vars(k)), object)
+        module = owner.__module__
+        if module not in _HASHING_MODULES and module.split(".")[0] != "numpy":
+            why = (
+                f"{kind.__qualname__} compares with its own {method}; only plain values "
+                "(no dataclasses) can be dict keys or set members"
+            )
+            if untrusted:
+                raise UntrustedValueError(path, why)
+            raise UnsupportedValueError(path, value, why)
+    if isinstance(value, (tuple, frozenset)):
+        for item in value:
+            _check_hashing(item, path, untrusted=untrusted)
 
 
 def _arrow_frame(data: str) -> Any:
