@@ -91,6 +91,12 @@ def first_difference(
         if _same_float(expected, actual, rtol, atol):
             return None
         return f"{here}: {describe(expected)} vs {describe(actual)}"
+    if isinstance(expected, complex):
+        if _same_float(expected.real, actual.real, rtol, atol) and _same_float(
+            expected.imag, actual.imag, rtol, atol
+        ):
+            return None
+        return f"{here}: {describe(expected)} vs {describe(actual)}"
     if isinstance(expected, (dt.date, dt.time)):
         return _temporal_difference(expected, actual, here)
     module = type(expected).__module__.split(".")[0]

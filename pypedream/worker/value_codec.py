@@ -289,15 +289,21 @@ class _Encoder:
         )
 
     def _pandas(self, value: Any, kind: type, path: str, depth: int) -> Any:
-        attrs = self.tree(dict(value.attrs), f"{path}.attrs", depth)
+        payload: dict[str, Any] = {"attrs": self.tree(dict(value.attrs), f"{path}.attrs", depth)}
+        frame = value
         if kind.__name__ == "Series":
-            payload = [
-                _arrow_bytes(value.to_frame(name="__pypedream_series__"), path, value),
-                attrs,
-            ]
-            payload.append(self.tree(value.name, f"{path}.name", depth))
+            payload["name"] = self.tree(value.name, f"{path}.name", depth)
+            frame = value.to_frame(name="__pypedream_series__")
         else:
-            payload = [_arrow_bytes(value, path, value), attrs]
+            columns = value.columns
+            if type(columns).__name__ == "RangeIndex":  # arrow gives an Index of int64 back
+                name = self.tree(columns.name, f"{path}.columns.name", depth)
+                payload["range_columns"] = [columns.start, columns.stop, columns.step, name]
+        index = value.index
+        levels = getattr(index, "levels", [index])
+        # arrow gives object-dtype string labels back as pandas' str dtype
+        payload["object_levels"] = [i for i, level in enumerate(levels) if level.dtype == object]
+        payload["arrow"] = _arrow_bytes(frame, path, value)
         tagged = _tagged(f"pandas.{kind.__name__}", payload)
         try:  # pyarrow changes some frames (mixed object columns, ...): refuse those
             back = _Decoder(self.allow).value(json.loads(json.dumps(tagged)), path, depth)
@@ -344,8 +350,13 @@ def _arrow_bytes(frame: Any, path: str, value: Any) -> str:
     except Exception as problem:  # ArrowInvalid, ArrowTypeError, ...
         raise UnsupportedValueError(path, value, f"pyarrow cannot carry it: {problem}") from None
     sink = io.BytesIO()
+    batches = table.to_batches()
+    if not batches:  # an empty table has no batch, but categories live in one: write it
+        arrays = [c.chunks[0] if c.num_chunks else pa.array([], c.type) for c in table.columns]
+        batches = [pa.RecordBatch.from_arrays(arrays, schema=table.schema)]
     with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+        for batch in batches:
+            writer.write_batch(batch)
     return base64.b64encode(sink.getvalue()).decode("ascii")
 
 
@@ -534,19 +545,40 @@ class _Decoder:
     def _pandas_DataFrame(self, payload: Any, path: str, depth: int) -> Any:
         if type(payload) is str:  # written before names and attrs were carried
             return _arrow_frame(payload)
-        data, attrs = payload
-        frame = _arrow_frame(_str(data, path))
-        frame.attrs = self._attrs(attrs, path, depth)
+        frame = self._frame(payload, path, depth)
+        if "range_columns" in payload:
+            import pandas as pd
+
+            start, stop, step, name = payload["range_columns"]
+            steps = (_int_value(start, path), _int_value(stop, path), _int_value(step, path))
+            frame.columns = pd.RangeIndex(*steps, name=self.value(name, path, depth))
         return frame
 
     def _pandas_Series(self, payload: Any, path: str, depth: int) -> Any:
         if type(payload) is str:
             return _arrow_frame(payload).iloc[:, 0]
-        data, attrs, name = payload
-        series = _arrow_frame(_str(data, path)).iloc[:, 0]
-        series.name = self.value(name, f"{path}.name", depth)
-        series.attrs = self._attrs(attrs, path, depth)
+        series = self._frame(payload, path, depth).iloc[:, 0]
+        series.name = self.value(payload["name"], f"{path}.name", depth)
+        series.attrs = self._attrs(payload["attrs"], path, depth)
         return series
+
+    def _frame(self, payload: Any, path: str, depth: int) -> Any:
+        if type(payload) is not dict:
+            raise UntrustedValueError(path, "malformed pandas payload")
+        frame = _arrow_frame(_str(payload["arrow"], path))
+        frame.attrs = self._attrs(payload["attrs"], path, depth)
+        objects = payload.get("object_levels") or []
+        if objects:
+            index = frame.index
+            if hasattr(index, "levels"):
+                levels = [
+                    level.astype(object) if i in objects else level
+                    for i, level in enumerate(index.levels)
+                ]
+                frame.index = index.set_levels(levels)
+            else:
+                frame.index = index.astype(object)
+        return frame
 
     def _attrs(self, tree: Any, path: str, depth: int) -> dict[Any, Any]:
         attrs = self.value(tree, f"{path}.attrs", depth)
@@ -633,7 +665,7 @@ def _check_hashing(value: Any, path: str, *, untrusted: bool = False) -> None:
         module = owner.__module__
         if module not in _HASHING_MODULES and module.split(".")[0] != "numpy":
             why = (
-                f"{kind.__qualname__} compares with its own {method}; only plain values "
+                f"{kind.__qualname__} hashes or compares with its own {method}; only plain values "
                 "(no dataclasses) can be dict keys or set members"
             )
             if untrusted:
