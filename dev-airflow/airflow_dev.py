@@ -48,6 +48,7 @@ PROCESSES = {
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 ENVELOPE_KEY = "pypedream"
 ENVELOPE_PREFIX = "pypedream:v1:"
+SIGNED_ENVELOPE_PREFIX = "pypedream:v1-hmac-sha256:"  # then "<mac>:" and the same JSON
 
 
 class DevAirflowError(Exception):
@@ -485,14 +486,21 @@ def _outputs(server: Server, run_path: str, task_id: str, map_index: int) -> dic
     path = f"{run_path}/taskInstances/{_quote(task_id)}/xcomEntries/{ENVELOPE_KEY}"
     status, body = _api(server, f"{path}?map_index={map_index}")
     value = body.get("value") if status == 200 else None
-    if not isinstance(value, str) or not value.startswith(ENVELOPE_PREFIX):
+    if isinstance(value, str) and value.startswith(SIGNED_ENVELOPE_PREFIX):
+        value = value[len(SIGNED_ENVELOPE_PREFIX) :].partition(":")[2]  # shown, not verified
+    elif isinstance(value, str) and value.startswith(ENVELOPE_PREFIX):
+        value = value[len(ENVELOPE_PREFIX) :]
+    else:
         return None
-    trees = json.loads(value[len(ENVELOPE_PREFIX) :])["outputs"]
+    trees = json.loads(value)["outputs"]
     try:  # exact values when pypedream is importable here; the JSON trees otherwise
-        from pypedream.worker.value_codec import from_tree
+        from pypedream.worker.value_codec import UntrustedValueError, from_tree
     except ImportError:
         return trees
-    return {name: from_tree(tree) for name, tree in trees.items()}
+    try:  # user classes need the pipeline's allowlist, unknown here: show their trees
+        return {name: from_tree(tree) for name, tree in trees.items()}
+    except UntrustedValueError:
+        return trees
 
 
 # --- command line ------------------------------------------------------------------------

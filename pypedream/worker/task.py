@@ -28,6 +28,7 @@ from pypedream.execution.variable_merge import apply_writes, find_conflict
 from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
 from pypedream.worker.envelope import (
     ENVELOPE_KEY,
+    EnvelopeSignatureError,
     airflow_xcom_pushes,
     read_envelope,
     write_envelope,
@@ -62,9 +63,12 @@ def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
 
 
 def _refused(stage_key: str, what: str, problem: UntrustedValueError) -> UntrustedValueError:
-    refused = UntrustedValueError(
-        problem.path, f"stage {stage_key!r} {what}: {str(problem).partition(': ')[2]}"
-    )
+    """`problem` (same class) naming the upstream stage and the part of its envelope."""
+    why = f"stage {stage_key!r} {what}: {problem.why}"
+    if isinstance(problem, EnvelopeSignatureError):
+        refused: UntrustedValueError = EnvelopeSignatureError(why)
+    else:
+        refused = UntrustedValueError(problem.path, why)
     refused.__cause__ = problem
     return refused
 

@@ -92,6 +92,7 @@ class UntrustedValueError(PypedreamError, ValueError):
 
     def __init__(self, path: str, why: str) -> None:
         self.path = path
+        self.why = why
         super().__init__(f"refused encoded value at {path or 'top level'}: {why}")
 
 
