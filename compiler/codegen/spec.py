@@ -75,6 +75,7 @@ class DagSpec:
     params: tuple[ParamSpec, ...]
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
+    airflow_xcoms: bool = True  # False: tasks push only pypedream's envelope
 
     @property
     def task_ids(self) -> dict[str, str]:

@@ -198,4 +198,5 @@ def build_dag_spec(
         params=params,
         tasks=tuple(tasks),
         edges=tuple(edges),
+        airflow_xcoms=options.airflow_xcoms,
     )

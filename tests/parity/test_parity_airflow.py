@@ -27,6 +27,7 @@ CASES = [
     (SALES, {"region": "south", "since": dt.date(2026, 11, 3)}),
     (f"{PIPELINES}:differs", {}),
     (f"{PIPELINES}:unsupported", {}),
+    (f"{PIPELINES}:transport", {}),
 ]
 
 
@@ -124,7 +125,7 @@ def test_the_verdict_and_json_list_every_difference(report: ParityReport) -> Non
     if _major(report) >= 3:
         expected.add("read_airflow_xcom")
     assert {row.stage for row in run.stages if not row.equal} == expected
-    assert report.verdict().startswith(f"DIFFERS: {len(expected) + 2} difference(s) in 2 of 6")
+    assert report.verdict().startswith(f"DIFFERS: {len(expected) + 2} difference(s) in 2 of 7")
     data = json.loads(report.to_json())
     assert data["equal"] is False
     assert len(data["runs"][4]["differences"]) == len(expected)
@@ -154,3 +155,10 @@ def test_the_table_reads_well(report: ParityReport) -> None:
     assert "  ! stage 'gold' output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)" in lines
     gold = next(line for line in lines if line.startswith("gold "))
     assert gold.split(None, 4)[4] == "output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)"
+
+
+def test_values_the_old_codec_lost_are_equal_through_airflow(report: ParityReport) -> None:
+    run = report.run("transport")  # Series name, categorical, Flags, dataclass state, zones, ...
+    assert run.equal, run.render()
+    assert {row.outputs for row in run.stages} == {"equal"}
+    assert run.readiness is not None and not run.readiness.blocking

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pypedream import Pipeline
+from pypedream.worker.envelope import write_envelope
 from pypedream.worker.readiness import LARGE_VALUE_BYTES, check_readiness
 from pypedream.worker.value_codec import dump_json, to_tree
 from tests.parity.resources.pipelines import fine, readiness
@@ -88,7 +90,8 @@ def test_large_value_names_the_object_storage_backend(report) -> None:
 def test_plain_values_give_no_warning_and_sizes_are_the_encoded_length(report) -> None:
     assert not [w for w in report.warnings if w.stage in ("day", "nothing")]
     day = next(o for o in report.outputs if o.stage == "day")
-    assert (day.type_name, day.size) == ("datetime.date", len(dump_json(to_tree(readiness.run()["day"]))))
+    size = len(dump_json(to_tree(readiness.run()["day"])))
+    assert (day.type_name, day.size) == ("datetime.date", size)
 
 
 def test_report_renders_verdict_and_note_and_serializes(report) -> None:
@@ -112,3 +115,32 @@ def test_failed_stages_are_listed_as_not_checked() -> None:
 
     report = check_readiness(unsupported.run(airflow_fidelity=True, raise_on_failure=False))
     assert report.not_checked == {"makes_object": "failed", "uses_object": "upstream_failed"}
+
+
+def test_storage_shows_envelope_and_idiomatic_copy_bytes_per_task(report) -> None:
+    storage = {item.stage: item for item in report.storage}
+    named = storage["named"]  # return_value + one XCom per named output + the envelope
+    outputs = {"total": 3.0, "rows": [1, 2]}
+    copies = [outputs, outputs["total"], outputs["rows"]]
+    assert named.airflow_xcoms == sum(len(dump_json(value)) for value in copies)
+    assert named.envelope == len(write_envelope(outputs, {}))
+    assert named.total == named.envelope + named.airflow_xcoms
+    assert storage["nothing"].airflow_xcoms == 0  # Airflow stores no None
+    assert "plain" not in storage  # cannot be encoded: the task writes nothing
+    text = report.render()
+    assert "XCom bytes written per task run:" in text
+    assert report.to_dict()["storage"][0]["total"] == report.storage[0].total
+
+
+def test_turning_the_idiomatic_copies_off_shows_in_the_report() -> None:
+    from pypedream.definition.airflow_options import AirflowOptions
+    from tests.parity.resources.pipelines import transport
+
+    report = check_readiness(transport.run(), transport)
+    assert {item.airflow_xcoms for item in report.storage} == {None}
+    assert not report.warnings  # nothing about Airflow's own XComs: there are none
+    assert "off" in report.render()
+    on = Pipeline(transport.name, stages=transport.stages, log_settings=None)
+    with_copies = check_readiness(on.run(), on)
+    assert all(item.airflow_xcoms for item in with_copies.storage)
+    assert not with_copies.blocking and AirflowOptions().airflow_xcoms
