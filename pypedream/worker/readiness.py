@@ -299,7 +299,8 @@ def stage_warnings(
                     name,
                     problem.path,
                     "unsupported",
-                    f"{problem.type_name} cannot be carried at all: pypedream cannot encode it, "
+                    f"{problem.type_name} cannot be carried at all"
+                    f"{f' ({problem.why})' if problem.why else ''}: pypedream cannot encode it, "
                     "so the Airflow task fails with ValueTransportError (a native run with "
                     "airflow_fidelity=True fails the same way); return plain data, or write "
                     "it to storage and return the path",

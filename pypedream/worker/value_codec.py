@@ -79,6 +79,7 @@ class UnsupportedValueError(TypeError):
 
     def __init__(self, path: str, value: Any, why: str = "") -> None:
         self.path = path
+        self.why = why
         self.type_name = f"{type(value).__module__}.{type(value).__qualname__}"
         reason = f": {why}" if why else ""
         super().__init__(f"value at {path or 'top level'} has type {self.type_name}{reason}")

@@ -9,7 +9,7 @@ import pytest
 from pypedream import Pipeline
 from pypedream.worker.envelope import write_envelope
 from pypedream.worker.readiness import LARGE_VALUE_BYTES, check_readiness
-from pypedream.worker.value_codec import dump_json, to_tree
+from pypedream.worker.value_codec import MAX_DEPTH, dump_json, to_tree
 from tests.parity.resources.pipelines import fine, readiness
 
 
@@ -114,7 +114,23 @@ def test_failed_stages_are_listed_as_not_checked() -> None:
     from tests.parity.resources.pipelines import unsupported
 
     report = check_readiness(unsupported.run(airflow_fidelity=True, raise_on_failure=False))
-    assert report.not_checked == {"makes_object": "failed", "uses_object": "upstream_failed"}
+    assert report.not_checked == {
+        "makes_object": "failed",
+        "uses_object": "upstream_failed",
+        "deep": "failed",
+        "loop": "failed",
+    }
+
+
+def test_check_reports_deep_and_self_containing_values_as_blocking_with_their_path() -> None:
+    from tests.parity.resources.pipelines import unsupported
+
+    report = check_readiness(unsupported.run(), unsupported)
+    blocking = {w.stage: w for w in report.warnings if w.blocking}
+    assert blocking["deep"].path == "[0]" * 100
+    assert blocking["loop"].path == "['rows'][0]"
+    assert "(it contains itself)" in blocking["loop"].message
+    assert f"(nested deeper than {MAX_DEPTH} levels; flatten the value)" in blocking["deep"].message
 
 
 def test_storage_shows_envelope_and_idiomatic_copy_bytes_per_task(report) -> None:

@@ -101,11 +101,27 @@ differs = Pipeline(
 
 noisy = Pipeline("noisy", stages={"noise": Stage(noise)}, log_settings=None)
 
+
+def deep() -> list:
+    value: list = []
+    for _ in range(600):  # deeper than pypedream carries (and than the old codec survived)
+        value = [value]
+    return value
+
+
+def loop() -> dict:
+    value: dict = {"rows": []}
+    value["rows"].append(value)
+    return value
+
+
 unsupported = Pipeline(
     "unsupported",
     stages={
         "makes_object": Stage(lambda: {"handle": object()}),
         "uses_object": Stage(identity, inputs=[dependency("makes_object", "value")]),
+        "deep": Stage(deep),
+        "loop": Stage(loop),
     },
     log_settings=None,
 )
