@@ -386,7 +386,9 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
     return found
 
 
-def _walk(value: Any, path: str, *, inside_list: bool, budget: list[int]) -> Iterator[tuple]:
+def _walk(
+    value: Any, path: str, *, inside_list: bool, budget: list[int]
+) -> Iterator[tuple[str, str, str]]:
     """(kind, path, what Airflow does) for every trap inside `value`."""
     budget[0] -= 1
     if budget[0] < 0:

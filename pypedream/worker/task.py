@@ -93,8 +93,8 @@ class _Envelopes:
                 raise _refused(stage_key, "envelope", problem) from None
             scope = (envelope or {}).get("scope")
             if scope is not None and scope != {**self._scope, "task_id": task_id}:
-                problem = UntrustedValueError("", f"it was written by {scope!r}")
-                raise _refused(stage_key, "envelope", problem)
+                misplaced = UntrustedValueError("", f"it was written by {scope!r}")
+                raise _refused(stage_key, "envelope", misplaced)
             self._cache[stage_key] = envelope
         return self._cache[stage_key]
 
@@ -142,8 +142,8 @@ def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dic
         envelope = envelopes.get(parent) or {}
         for name, entry in envelope.get("variables", {}).items():
             if not 0 <= entry[0] < len(graph.order):
-                problem = UntrustedValueError("", f"no stage has index {entry[0]}")
-                raise _refused(parent, f"variable {name!r}", problem)
+                unknown = UntrustedValueError("", f"no stage has index {entry[0]}")
+                raise _refused(parent, f"variable {name!r}", unknown)
             current = merged.get(name)
             if current is not None and entry[0] != current[0]:
                 first, second = sorted((current[0], entry[0]))

@@ -342,7 +342,7 @@ class _Encoder:
 
 def _arrow_bytes(frame: Any, path: str, value: Any) -> str:
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
     except ImportError as missing:
         raise UnsupportedValueError(
             path, value, "install pyarrow to carry pandas objects"
@@ -503,7 +503,7 @@ class _Decoder:
         ref, name = payload
         cls = self._class(ref, path, "enum")
         member = vars(cls)["_member_map_"].get(_str(name, path))
-        if not isinstance(member, cls):
+        if not isinstance(member, enum.Enum) or not isinstance(member, cls):
             raise UntrustedValueError(path, f"{ref} has no member {name!r}")
         return member
 
@@ -511,9 +511,9 @@ class _Decoder:
         ref, number = payload
         cls = self._class(ref, path, "flag")
         member = cls(_int_value(number, path))
-        if not isinstance(member, cls):
+        if not isinstance(member, enum.Flag) or not isinstance(member, cls):
             raise UntrustedValueError(path, f"{ref} has no value {number!r}")
-        return member  # type: ignore[no-any-return]
+        return member
 
     def _dataclass(self, payload: Any, path: str, depth: int) -> Any:
         ref, fields = payload
@@ -521,7 +521,7 @@ class _Decoder:
         if type(fields) is not dict or _TAG in fields:
             raise UntrustedValueError(path, "malformed dataclass state")
         slots = _slot_names(cls)
-        instance = object.__new__(cls)
+        instance: Any = object.__new__(cls)
         state = object.__getattribute__(instance, "__dict__") if "__dict__" in slots else None
         for name, item in fields.items():
             if not is_safe_path(name):
@@ -542,14 +542,14 @@ class _Decoder:
         fields = next(vars(k)["_fields"] for k in cls.__mro__ if "_fields" in vars(k))
         if len(values) != len(fields):
             raise UntrustedValueError(path, f"{ref} takes {len(fields)} items, got {len(values)}")
-        return tuple.__new__(cls, values)  # type: ignore[no-any-return]
+        return tuple.__new__(cls, values)
 
     def _pandas_DataFrame(self, payload: Any, path: str, depth: int) -> Any:
         if type(payload) is str:  # written before names and attrs were carried
             return _arrow_frame(payload)
         frame = self._frame(payload, path, depth)
         if "range_columns" in payload:
-            import pandas as pd
+            import pandas as pd  # type: ignore[import-untyped]
 
             start, stop, step, name = payload["range_columns"]
             steps = (_int_value(start, path), _int_value(stop, path), _int_value(step, path))
@@ -629,7 +629,7 @@ class _Decoder:
             target = vars(target).get(part)
             if not isinstance(target, type):
                 raise UntrustedValueError(path, f"{module_name}.{qualname} is not a class")
-        if not _is_kind(target, kind):
+        if not isinstance(target, type) or not _is_kind(target, kind):
             raise UntrustedValueError(path, f"{module_name}.{qualname} is not a {kind} class")
         return target
 
