@@ -61,9 +61,9 @@ def check_dag_source(source: str, filename: str, *, strict_shape: bool = True) -
         ) from None
     if strict_shape:
         for index, statement in enumerate(module.body):
-            problem = _statement_problem(statement, index)
-            if problem:
-                raise GeneratedCodeError(f"{filename}: {problem}")
+            shape_problem = _statement_problem(statement, index)
+            if shape_problem:
+                raise GeneratedCodeError(f"{filename}: {shape_problem}")
     try:
         compile(source, filename, "exec", dont_inherit=True)
     except SyntaxError as problem:

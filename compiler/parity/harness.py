@@ -277,7 +277,7 @@ def _compare_stage(
         task: TaskReport | None = run.task(task_id)
     except KeyError:
         task = None
-    state = task.state if task is not None else "missing"
+    state = (task.state or "not run") if task is not None else "missing"
     theirs = _STATUS.get(state, state)
     errors = (_exception(mine), task.exception if task and state == "failed" else None)
     row = StageParity(key, task_id, mine.status.value, theirs, "-", None, *errors)

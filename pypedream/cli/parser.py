@@ -47,7 +47,7 @@ def _start_date(text: str) -> dt.datetime:
     from pypedream.cli.conversion import convert_value
 
     try:
-        moment = convert_value(text, dt.datetime)
+        moment: dt.datetime = convert_value(text, dt.datetime)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO date or datetime (2024-01-31, 2024-01-31T06:00:00+02:00), "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ class Parameter:
         return self.default is MISSING
 
     @property
-    def value_type(self) -> type | None:
+    def value_type(self) -> builtins.type | None:
         """The accepted type, explicit or inferred from the default (None: anything)."""
         if self.type is not None:
             return self.type

@@ -35,7 +35,7 @@ class Pipeline:
         self,
         name: str,
         parameters: Parameters | None = None,
-        stages: Mapping[str, Stage] | None = None,
+        stages: Mapping[str, Stage[Any]] | None = None,
         variables: Variables | Mapping[str, Any] | None = None,
         log_settings: LoggerSettings | None = MISSING,  # type: ignore[assignment]
         *,
@@ -49,18 +49,25 @@ class Pipeline:
                 f"pipeline {name!r}: parameters must be Parameters.define(...), "
                 f"got {type(parameters).__name__}"
             )
-        if log_settings not in (None, MISSING) and not isinstance(log_settings, LoggerSettings):
+        settings: Any = log_settings  # MISSING (the default) means: log with the defaults
+        if (
+            settings is not None
+            and settings is not MISSING
+            and not isinstance(settings, LoggerSettings)
+        ):
             raise TypeError(
                 f"pipeline {name!r}: log_settings must be LoggerSettings or None, "
                 f"got {type(log_settings).__name__}"
             )
         self._name = name
         self._parameters = parameters if parameters is not None else Parameters()
-        self._stages: Mapping[str, Stage] = MappingProxyType(dict(stages or {}))
+        self._stages: Mapping[str, Stage[Any]] = MappingProxyType(dict(stages or {}))
         if isinstance(variables, Variables):
             variables = dict(variables)
         self._variables: Mapping[str, Any] = MappingProxyType(dict(variables or {}))
-        self._log_settings = LoggerSettings(name=name) if log_settings is MISSING else log_settings
+        self._log_settings: LoggerSettings | None = (
+            LoggerSettings(name=name) if settings is MISSING else settings
+        )
         self.description = description
         self.airflow = airflow
         self.defined_in: str = sys._getframe(1).f_globals.get("__name__", "")
@@ -77,7 +84,7 @@ class Pipeline:
         return self._parameters
 
     @property
-    def stages(self) -> Mapping[str, Stage]:
+    def stages(self) -> Mapping[str, Stage[Any]]:
         return self._stages
 
     @property

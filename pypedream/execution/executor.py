@@ -16,12 +16,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
-from pypedream._copy import fresh_copy
 from pypedream.errors import PipelineFailed
 from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
 if TYPE_CHECKING:
     from pypedream.definition.graph import StageGraph
@@ -75,9 +74,7 @@ class _Run:
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
         # Copied per run: a stage mutating a default in place must not change the next run.
-        self.defaults: Mapping[str, Any] = {
-            name: fresh_copy(value) for name, value in pipeline.variables.items()
-        }
+        self.defaults: Mapping[str, Any] = starting_values(pipeline.variables)
         self.writers: list[str] = []  # stages that wrote variables, in completion order
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()

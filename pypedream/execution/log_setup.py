@@ -78,7 +78,7 @@ class _JsonLinesSink:
         if number < self.level:
             return
         if "exc_info" in event:
-            event = self._tracebacks(None, method, dict(event))
+            event = dict(self._tracebacks(None, method, dict(event)))
         line = _to_json(event)
         target = self._file if self._file is not None else sys.stdout
         with self._lock:
@@ -183,7 +183,7 @@ class _Fanout:
 def _build(sinks: Sequence[Any], min_level: int) -> Any:
     import structlog
 
-    processors = [
+    processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

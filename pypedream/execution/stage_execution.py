@@ -51,7 +51,7 @@ def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, An
     return kwargs, logged
 
 
-def _map(key: str, stage: Stage, value: Any) -> dict[str, Any]:
+def _map(key: str, stage: Stage[Any], value: Any) -> dict[str, Any]:
     try:
         return map_outputs(stage.output_mapper, value)
     except OutputMappingError as problem:
@@ -64,7 +64,7 @@ def _map(key: str, stage: Stage, value: Any) -> dict[str, Any]:
 
 def execute_stage(
     key: str,
-    stage: Stage,
+    stage: Stage[Any],
     log: Any,
     variables_base: Mapping[str, Any],
     started: float = 0.0,

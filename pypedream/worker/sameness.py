@@ -196,7 +196,7 @@ def _numpy_difference(
 def _pandas_difference(
     expected: Any, actual: Any, here: str, rtol: float, atol: float
 ) -> str | None:
-    import pandas.testing as pdt  # type: ignore[import-untyped]
+    import pandas.testing as pdt
 
     name = type(expected).__name__
     strict: dict[str, Any] = {"check_exact": True}

@@ -24,7 +24,7 @@ from pypedream.errors import PypedreamError, SkipStage, ValueTransportError
 from pypedream.execution.result import StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
 from pypedream.worker.envelope import (
     ENVELOPE_KEY,
@@ -168,7 +168,7 @@ def _base_variables(
             writer = pipeline.graph.order[entry[0]]
             raise _refused(writer, f"variable {name!r}", problem) from None
         decoded.append((entry[0], {name: value}))
-    return apply_writes(pipeline.variables, decoded)
+    return apply_writes(starting_values(pipeline.variables), decoded)
 
 
 def _plain_datetime(value: Any) -> Any:

@@ -342,7 +342,7 @@ class _Encoder:
 
 def _arrow_bytes(frame: Any, path: str, value: Any) -> str:
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
     except ImportError as missing:
         raise UnsupportedValueError(
             path, value, "install pyarrow to carry pandas objects"
@@ -549,7 +549,7 @@ class _Decoder:
             return _arrow_frame(payload)
         frame = self._frame(payload, path, depth)
         if "range_columns" in payload:
-            import pandas as pd  # type: ignore[import-untyped]
+            import pandas as pd
 
             start, stop, step, name = payload["range_columns"]
             steps = (_int_value(start, path), _int_value(stop, path), _int_value(step, path))

@@ -24,6 +24,7 @@ PROMISED = [
     "KeyedOutputMapper",
     "SequentialOutputMapper",
     "LoggerSettings",
+    "AirflowOptions",
     "ctx",
     "PypedreamError",
     "PipelineDefinitionError",
@@ -144,3 +145,9 @@ def test_pipeline_signature_matches_the_seed() -> None:
 
     assert parameters[:5] == ["name", "parameters", "stages", "variables", "log_settings"]
     assert stage[:6] == ["function", "inputs", "output_mapper", "after", "retries", "retry_delay"]
+
+
+def test_airflow_options_import_as_the_readme_and_export_error_say() -> None:
+    from pypedream import AirflowOptions
+
+    assert AirflowOptions(schedule="@daily").schedule == "@daily"

@@ -13,8 +13,10 @@ from pypedream.errors import InputBindingError
 from pypedream.worker import run_task
 from pypedream.worker.envelope import (
     ENVELOPE_SECRET_ENV,
+    SIGNED_PREFIX,
     EnvelopeSignatureError,
     envelope_outputs,
+    write_envelope,
 )
 from pypedream.worker.fingerprint import fingerprint
 from pypedream.worker.value_codec import UntrustedValueError
@@ -141,3 +143,14 @@ def test_airflow_xcoms_off_pushes_only_the_envelope() -> None:
     assert list(store) == [("make", "pypedream")]
     _run(store, "use")
     assert ("use", "return_value") in store
+
+
+def test_dev_airflow_reads_signed_envelopes_too() -> None:
+    from tests.worker.test_contract import _load_dev_airflow
+
+    dev = _load_dev_airflow()
+    assert dev.SIGNED_ENVELOPE_PREFIX == SIGNED_PREFIX  # type: ignore[attr-defined]
+    trees = {"return": [1, 2]}
+    text = write_envelope(trees, {}, scope={"task_id": "t"}, secret="s3cret")
+    assert text.startswith(SIGNED_PREFIX)
+    assert dev.read_envelope_trees(text) == trees  # type: ignore[attr-defined]
