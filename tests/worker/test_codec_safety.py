@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy  # noqa: F401 - imported before any test: the codec may import them lazily
@@ -23,6 +22,7 @@ from pypedream.worker.value_codec import (
     from_tree,
     to_tree,
 )
+from tests.worker.gadgets import file_closer, shell_command, tag
 from tests.worker.resources import types
 from tests.worker.resources.types import CALLS, Color, Point
 
@@ -30,37 +30,25 @@ ALLOW = TypeAllowlist.of("tests.worker.resources")
 RESOURCES = "tests.worker.resources.types"
 
 
-def _tag(kind: str, payload: Any) -> dict[str, Any]:
-    return {"__pypedream__": kind, "v": payload}
-
-
-def _file_closer(victim: Path) -> dict[str, Any]:
-    """Two standard-library classes that the old decoder chained into deleting `victim` when
-    the value was garbage-collected (tempfile's closer calls os.unlink on its name)."""
-    stringio = _tag("dataclass", ["io:StringIO", {}])
-    state = {"file": stringio, "name": str(victim), "delete": True, "close_called": False}
-    return _tag("dataclass", ["tempfile:_TemporaryFileCloser", state])
-
-
 @pytest.mark.parametrize(
     "tree",
     [
-        pytest.param(_tag("enum", ["os:__dict__", "system"]), id="enum-dunder-path"),
-        pytest.param(_tag("enum", ["os:system", "x"]), id="enum-function"),
-        pytest.param(_tag("dataclass", ["subprocess:Popen", {"args": "ls"}]), id="popen"),
-        pytest.param(_tag("flag", ["os:system", 1]), id="flag-function"),
-        pytest.param(_tag("namedtuple", ["os:stat_result", [1]]), id="structseq"),
-        pytest.param(_tag("path", ["os", "/tmp"]), id="path-attribute"),
-        pytest.param(_tag("numpy.scalar", ["O", 1]), id="numpy-object"),
-        pytest.param(_tag("dataclass", [f"{RESOURCES}:NotAData", {}]), id="not-a-dataclass"),
-        pytest.param(_tag("enum", [f"{RESOURCES}:Point", "x"]), id="not-an-enum"),
-        pytest.param(_tag("enum", [f"{RESOURCES}:Color.__class__", "x"]), id="dunder-qualname"),
-        pytest.param(_tag("dataclass", [f"{RESOURCES}:__getattr__", {}]), id="module-hook"),
+        pytest.param(tag("enum", ["os:__dict__", "system"]), id="enum-dunder-path"),
+        pytest.param(tag("enum", ["os:system", "x"]), id="enum-function"),
+        pytest.param(tag("dataclass", ["subprocess:Popen", {"args": "ls"}]), id="popen"),
+        pytest.param(tag("flag", ["os:system", 1]), id="flag-function"),
+        pytest.param(tag("namedtuple", ["os:stat_result", [1]]), id="structseq"),
+        pytest.param(tag("path", ["os", "/tmp"]), id="path-attribute"),
+        pytest.param(tag("numpy.scalar", ["O", 1]), id="numpy-object"),
+        pytest.param(tag("dataclass", [f"{RESOURCES}:NotAData", {}]), id="not-a-dataclass"),
+        pytest.param(tag("enum", [f"{RESOURCES}:Point", "x"]), id="not-an-enum"),
+        pytest.param(tag("enum", [f"{RESOURCES}:Color.__class__", "x"]), id="dunder-qualname"),
+        pytest.param(tag("dataclass", [f"{RESOURCES}:__getattr__", {}]), id="module-hook"),
         pytest.param(
-            _tag("dataclass", [f"{RESOURCES}:Point", {"__class__": 1}]), id="dunder-attribute"
+            tag("dataclass", [f"{RESOURCES}:Point", {"__class__": 1}]), id="dunder-attribute"
         ),
-        pytest.param(_tag("set", [_tag("dataclass", [f"{RESOURCES}:Trap", {}])]), id="hashing"),
-        pytest.param(_tag("eval", "1"), id="unknown-kind"),
+        pytest.param(tag("set", [tag("dataclass", [f"{RESOURCES}:Trap", {}])]), id="hashing"),
+        pytest.param(tag("eval", "1"), id="unknown-kind"),
     ],
 )
 def test_a_crafted_tree_is_refused_before_anything_runs(tree: Any) -> None:
@@ -78,10 +66,19 @@ def _imported_outside_the_codec(before: set[str]) -> set[str]:
     return {name for name in set(sys.modules) - before if name.split(".")[0] not in own}
 
 
+def test_the_stdlib_chain_that_ran_a_shell_command_is_refused_and_runs_nothing(tmp_path) -> None:
+    marker = tmp_path / "pwned"
+    text = "pypedream:v1:" + __import__("json").dumps(shell_command(f"touch {marker}"))
+    with pytest.raises(UntrustedValueError, match=r"_pyio\.BufferedWriter is not in the"):
+        decode(text, TypeAllowlist.of("tests"))
+    gc.collect()
+    assert not marker.exists()
+
+
 def test_the_stdlib_chain_that_deleted_a_file_is_refused_and_deletes_nothing(tmp_path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("still here")
-    text = "pypedream:v1:" + __import__("json").dumps(_file_closer(victim))
+    text = "pypedream:v1:" + __import__("json").dumps(file_closer(victim))
     with pytest.raises(UntrustedValueError, match=r"tempfile\._TemporaryFileCloser is not in the"):
         decode(text, TypeAllowlist.of("tests"))
     gc.collect()
@@ -142,7 +139,7 @@ def test_a_missing_module_inside_the_allowlist_is_a_codec_error() -> None:
     # importing inside the allowlist runs the import machinery, so the fuzz test leaves it out
     before = set(sys.modules)
     with pytest.raises(UntrustedValueError, match=r"cannot import 'tests\.worker\.resources\.g"):
-        from_tree(_tag("enum", ["tests.worker.resources.gone:Thing", "X"]), ALLOW)
+        from_tree(tag("enum", ["tests.worker.resources.gone:Thing", "X"]), ALLOW)
     assert _imported_outside_the_codec(before) == set()
 
 
@@ -193,7 +190,7 @@ def _trees(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(
         st.lists(children, max_size=4),
         st.dictionaries(st.text(max_size=6), children, max_size=4),
-        st.builds(_tag, st.sampled_from(_KINDS), payloads),
+        st.builds(tag, st.sampled_from(_KINDS), payloads),
     )
 
 

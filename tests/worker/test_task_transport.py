@@ -4,6 +4,7 @@ modified envelopes fail the task with the codec's error before the stage runs, s
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from pypedream.worker.envelope import (
 )
 from pypedream.worker.fingerprint import fingerprint
 from pypedream.worker.value_codec import UntrustedValueError
+from tests.worker.gadgets import shell_command
 from tests.worker.resources import pipelines
 from tests.worker.resources.types import Color, Perm, Point
 
@@ -75,23 +77,18 @@ def _tamper(store: dict, task_id: str, change: Any) -> None:
     store[(task_id, "pypedream")] = "pypedream:v1:" + json.dumps(envelope)
 
 
-def _gadget(victim: str) -> dict[str, Any]:
-    tag = "__pypedream__"
-    state = {"file": {tag: "dataclass", "v": ["io:StringIO", {}]}, "name": victim, "delete": True}
-    return {tag: "dataclass", "v": ["tempfile:_TemporaryFileCloser", state]}
-
-
 def test_a_crafted_variable_fails_the_task_before_the_stage_and_is_not_passed_on(tmp_path):
-    victim = tmp_path / "victim"
-    victim.write_text("here")
+    marker = tmp_path / "pwned"
+    gadget = shell_command(f"touch {marker}")  # ran in every downstream task before
     store: dict = {}
     _run(store, "make")
-    _tamper(store, "make", lambda e: e["variables"].update(hidden=[0, _gadget(str(victim))]))
+    _tamper(store, "make", lambda e: e["variables"].update(hidden=[0, gadget]))
     with pytest.raises(UntrustedValueError, match="stage 'make' variable 'hidden'"):
         _run(store, "use")
+    gc.collect()
+    assert not marker.exists()
     assert pipelines.RAN == ["make"]  # `use` never ran
     assert ("use", "pypedream") not in store  # nothing handed on to `last`
-    assert victim.read_text() == "here"
 
 
 def test_a_crafted_output_fails_the_reading_stage_because_of_the_codec_error() -> None:
