@@ -87,6 +87,9 @@ class DecodedOutputs(Mapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         return from_tree(self._trees[name], self._allow)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._trees  # without decoding
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._trees)
 

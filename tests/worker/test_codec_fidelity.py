@@ -174,3 +174,26 @@ def test_ready_implies_identity(value: Any) -> None:
     assert not report.blocking, report.render()
     carried = pipeline.run(airflow_fidelity=True)
     assert first_difference(value, carried.stages["use"].return_value) is None
+
+
+class _Broken(dict):  # type: ignore[type-arg]
+    """Outputs whose value fails to load with a KeyError (as Flag decoding once did)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        raise KeyError("inner detail")
+
+
+def test_an_output_that_fails_to_load_is_not_reported_as_missing() -> None:
+    from pypedream import ctx
+    from pypedream.errors import InputBindingError
+
+    binding = dependency("make", "got").bind
+    token = ctx.STAGES.set({"make": _Broken({"return": 1})})
+    try:
+        with pytest.raises(KeyError, match="inner detail"):
+            binding.resolve()
+        bad = dependency("make", "got", from_output="other").bind
+        with pytest.raises(InputBindingError, match="produced no output 'other'"):
+            bad.resolve()
+    finally:
+        ctx.STAGES.reset(token)
