@@ -70,7 +70,7 @@ _PATHS = {
         pathlib.WindowsPath,
     )
 }
-_NUMPY_SCALAR_KINDS = frozenset("biuf")
+_NUMPY_SCALAR_KINDS = frozenset("biufcmMSU")  # fixed-size, no objects: carried as raw bytes
 _HASHING_MODULES = frozenset({"builtins", "datetime", "decimal", "enum", "pathlib", "uuid"})
 
 
@@ -330,13 +330,10 @@ class _Encoder:
             np.save(sink, value, allow_pickle=False)
             return _tagged("numpy.ndarray", base64.b64encode(sink.getvalue()).decode("ascii"))
         dtype = getattr(value, "dtype", None)
-        if (
-            isinstance(value, np.generic)
-            and dtype is not None
-            and dtype.kind in _NUMPY_SCALAR_KINDS
-            and dtype.itemsize <= 8
-        ):
-            return _tagged("numpy.scalar", [dtype.str, value.item()])
+        kind_ok = dtype is not None and dtype.kind in _NUMPY_SCALAR_KINDS
+        if isinstance(value, np.generic) and kind_ok:
+            data = base64.b64encode(value.tobytes()).decode("ascii")
+            return _tagged("numpy.generic", [dtype.str, data])  # bit for bit, NaN payloads too
         raise UnsupportedValueError(path, value)
 
 
@@ -594,14 +591,19 @@ class _Decoder:
         data = base64.b64decode(_str(payload, path), validate=True)
         return np.load(io.BytesIO(data), allow_pickle=False)
 
-    def _numpy_scalar(self, payload: Any, path: str, depth: int) -> Any:
+    def _numpy_generic(self, payload: Any, path: str, depth: int) -> Any:
         import numpy as np
 
+        name, data = payload
+        dtype = _numpy_dtype(name, path)
+        return np.frombuffer(base64.b64decode(_str(data, path), validate=True), dtype=dtype)[0]
+
+    def _numpy_scalar(self, payload: Any, path: str, depth: int) -> Any:
+        """Written before scalars travelled as raw bytes: `[dtype, item]`."""
         name, item = payload
-        dtype = np.dtype(_str(name, path))
-        if dtype.kind not in _NUMPY_SCALAR_KINDS or dtype.itemsize > 8:
-            raise UntrustedValueError(path, f"numpy scalar type {name!r}")
-        if type(item) not in (bool, int, float):
+        dtype = _numpy_dtype(name, path)
+        item = self.value(item, path, depth)
+        if type(item) not in (bool, int, float, complex, str, bytes):
             raise UntrustedValueError(path, "malformed numpy scalar")
         return dtype.type(item)
 
@@ -678,6 +680,15 @@ def _check_hashing(value: Any, path: str, *, untrusted: bool = False) -> None:
             _check_hashing(item, path, untrusted=untrusted)
 
 
+def _numpy_dtype(name: Any, path: str) -> Any:
+    import numpy as np
+
+    dtype = np.dtype(_str(name, path))
+    if dtype.kind not in _NUMPY_SCALAR_KINDS or dtype.hasobject:
+        raise UntrustedValueError(path, f"numpy scalar type {name!r}")
+    return dtype
+
+
 def _arrow_frame(data: str) -> Any:
     import pyarrow as pa
 
@@ -727,5 +738,6 @@ _KINDS = frozenset(
         "pandas.Series",
         "numpy.ndarray",
         "numpy.scalar",
+        "numpy.generic",
     }
 )

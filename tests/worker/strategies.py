@@ -61,7 +61,20 @@ scalars = st.one_of(
     st.builds(NoEq, st.lists(st.integers(), max_size=3)),
     st.builds(Pair, st.integers(), st.text(max_size=3)),
     st.builds(Typed, st.integers()),
-    st.sampled_from([np.int8(-3), np.uint64(2**64 - 1), np.float32("nan"), np.bool_(True)]),
+    st.sampled_from(
+        [
+            np.int8(-3),
+            np.uint64(2**64 - 1),
+            np.float32("nan"),
+            np.bool_(True),
+            np.complex64(1 - 2j),
+            np.longdouble("1.1"),
+            np.datetime64("2024-01-01T00:00:00.123456789"),
+            np.datetime64("NaT"),
+            np.timedelta64(5, "h"),
+            np.str_("héllo"),
+        ]
+    ),
     st.lists(st.integers(-9, 9), max_size=6).map(lambda xs: np.array(xs, dtype=np.int16)),
     st.just(uuid.UUID(int=0)),
     st.just(decimal.Decimal("-0.00")),

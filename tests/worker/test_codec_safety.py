@@ -168,7 +168,7 @@ _REFS = [
 _KINDS = [
     "int", "dict", "tuple", "set", "frozenset", "datetime", "time", "date", "timedelta",
     "decimal", "uuid", "bytes", "complex", "path", "enum", "flag", "dataclass", "namedtuple",
-    "pandas.DataFrame", "pandas.Series", "numpy.ndarray", "numpy.scalar", "pickle",
+    "pandas.DataFrame", "pandas.Series", "numpy.ndarray", "numpy.scalar", "numpy.generic", "pickle",
 ]  # fmt: skip
 _scalars = st.one_of(
     st.none(),
