@@ -329,9 +329,8 @@ class _Encoder:
             sink = io.BytesIO()
             np.save(sink, value, allow_pickle=False)
             return _tagged("numpy.ndarray", base64.b64encode(sink.getvalue()).decode("ascii"))
-        dtype = getattr(value, "dtype", None)
-        kind_ok = dtype is not None and dtype.kind in _NUMPY_SCALAR_KINDS
-        if isinstance(value, np.generic) and kind_ok:
+        if isinstance(value, np.generic) and value.dtype.kind in _NUMPY_SCALAR_KINDS:
+            dtype = value.dtype
             data = base64.b64encode(value.tobytes()).decode("ascii")
             return _tagged("numpy.generic", [dtype.str, data])  # bit for bit, NaN payloads too
         raise UnsupportedValueError(path, value)
