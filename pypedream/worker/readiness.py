@@ -28,6 +28,7 @@ import decimal
 import enum
 import math
 import pathlib
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ __all__ = [
 ]
 
 LARGE_VALUE_BYTES = 1_000_000
+_DIGITS_PER_BIT = 0.30103  # log10(2): past sys.get_int_max_str_digits(), str(int) refuses
 _MAX_NODES = 200_000  # values walked per XCom; the rest is not looked at
 AIRFLOW_XCOM_NOTE = (
     "Warnings about Airflow's own XComs (return_value, named outputs) do not affect the "
@@ -365,7 +367,7 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
                 "(a top-level float with an integral value)",
             )
         )
-    elif type(value) is int and abs(value) >= 2**63:
+    elif type(value) is int and abs(value) >= 2**63 and not _too_long(value):
         found.append(
             ValueWarning(
                 key,
@@ -394,6 +396,9 @@ def _walk(
     if budget[0] < 0:
         return
     kind = type(value)
+    if kind is int and _too_long(value):
+        yield "refused", path, "an int this long is refused by Airflow's JSON serializer"
+        return
     if value is None or kind in (bool, int, str, dt.date, dt.datetime, dt.timedelta):
         return
     if kind is float:
@@ -444,6 +449,11 @@ def _walk(
         yield "needs-config", path, what
         return
     yield "refused", path, f"{_type_name(value)} is refused by Airflow's serializer"
+
+
+def _too_long(number: int) -> bool:
+    """True when str(number) passes Python's digit limit (Airflow's JSON then refuses it)."""
+    return number.bit_length() * _DIGITS_PER_BIT > sys.get_int_max_str_digits()
 
 
 def _type_name(value: Any) -> str:

@@ -197,3 +197,11 @@ def test_an_output_that_fails_to_load_is_not_reported_as_missing() -> None:
             bad.resolve()
     finally:
         ctx.STAGES.reset(token)
+
+
+def test_a_huge_int_is_carried_but_airflow_own_xcom_refuses_it() -> None:
+    # measured: Airflow 3.3 and 2.11 store no return_value for it; pypedream's XCom carries it
+    report = check_readiness(_pipeline([10**5000]).run(), _pipeline([10**5000]))
+    kinds = {(w.stage, w.kind, w.path, w.blocking) for w in report.warnings}
+    assert ("make", "refused", "[0]", False) in kinds
+    assert not report.blocking
