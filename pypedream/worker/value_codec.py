@@ -33,7 +33,7 @@ import pathlib
 import sys
 import uuid
 import zoneinfo
-from typing import Any
+from typing import Any, TypeAlias
 
 from pypedream.errors import PypedreamError
 from pypedream.worker.allowlist import NO_TYPES, TypeAllowlist, is_safe_path
@@ -71,6 +71,7 @@ _PATHS = {
     )
 }
 _NUMPY_SCALAR_KINDS = frozenset("biufcmMSU")  # fixed-size, no objects: carried as raw bytes
+_JSON_SCALARS = frozenset({type(None), bool, int, float, str})
 _HASHING_MODULES = frozenset({"builtins", "datetime", "decimal", "enum", "pathlib", "uuid"})
 
 
@@ -91,10 +92,10 @@ class UntrustedValueError(PypedreamError, ValueError):
     Raised before anything it names is imported or called.
     """
 
-    def __init__(self, path: str, why: str) -> None:
-        self.path = path
+    def __init__(self, path: _Path, why: str) -> None:
+        self.path = _render(path)
         self.why = why
-        super().__init__(f"refused encoded value at {path or 'top level'}: {why}")
+        super().__init__(f"refused encoded value at {self.path or 'top level'}: {why}")
 
 
 def to_tree(value: Any, allow: TypeAllowlist = NO_TYPES) -> Any:
@@ -145,6 +146,18 @@ def load_json(text: str) -> Any:
         raise UntrustedValueError(
             "", f"not valid JSON ({type(problem).__name__}: {problem})"
         ) from None
+
+
+_Path: TypeAlias = "str | tuple[_Path, object]"
+
+
+def _render(path: _Path) -> str:
+    """A decoder path, kept as (parent, index or key) pairs until an error needs its text."""
+    segments = []
+    while isinstance(path, tuple):
+        path, segment = path
+        segments.append(f"[{segment!r}]")
+    return str(path) + "".join(reversed(segments))
 
 
 def _tagged(kind: str, payload: Any) -> dict[str, Any]:
@@ -373,19 +386,26 @@ class _Decoder:
     def __init__(self, allow: TypeAllowlist) -> None:
         self.allow = allow
 
-    def value(self, tree: Any, path: str, depth: int) -> Any:
+    def value(self, tree: Any, path: _Path, depth: int) -> Any:
         kind = type(tree)
-        if tree is None or kind in (bool, int, float, str):
+        if kind in _JSON_SCALARS:
             return tree
         if depth >= MAX_DEPTH:
             raise UntrustedValueError(path, f"nested deeper than {MAX_DEPTH} levels")
-        if kind is list:
-            return [self.value(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(tree)]
+        depth += 1
+        if kind is list:  # scalars inline: most of a large value
+            return [
+                item if type(item) in _JSON_SCALARS else self.value(item, (path, i), depth)
+                for i, item in enumerate(tree)
+            ]
         if kind is not dict:
             raise UntrustedValueError(path, f"unexpected JSON type {kind.__name__}")
         tag = tree.get(_TAG)
         if tag is None:
-            return {k: self.value(v, f"{path}[{k!r}]", depth + 1) for k, v in tree.items()}
+            return {
+                k: v if type(v) in _JSON_SCALARS else self.value(v, (path, k), depth)
+                for k, v in tree.items()
+            }
         if set(tree) != {_TAG, "v"} or type(tag) is not str:
             raise UntrustedValueError(path, "malformed tagged value")
         if tag not in _KINDS:
@@ -394,7 +414,7 @@ class _Decoder:
             )
         build = getattr(self, "_" + tag.replace(".", "_"))
         try:
-            return build(tree["v"], path, depth + 1)
+            return build(tree["v"], path, depth)
         except UntrustedValueError:
             raise
         except RecursionError:
@@ -404,48 +424,48 @@ class _Decoder:
                 path, f"malformed {tag!r} value ({type(problem).__name__}: {problem})"
             ) from None
 
-    def _items(self, payload: Any, path: str, depth: int) -> list[Any]:
+    def _items(self, payload: Any, path: _Path, depth: int) -> list[Any]:
         if type(payload) is not list:
             raise UntrustedValueError(path, "expected a list")
-        return [self.value(item, f"{path}[{i}]", depth) for i, item in enumerate(payload)]
+        return [self.value(item, (path, i), depth) for i, item in enumerate(payload)]
 
-    def _int(self, payload: Any, path: str, depth: int) -> int:
+    def _int(self, payload: Any, path: _Path, depth: int) -> int:
         if type(payload) is not str:
             raise UntrustedValueError(path, "expected a hex string")
         return int(payload, 16)
 
-    def _dict(self, payload: Any, path: str, depth: int) -> dict[Any, Any]:
+    def _dict(self, payload: Any, path: _Path, depth: int) -> dict[Any, Any]:
         out = {}
         for pair in self._items(payload, path, depth):
             if type(pair) is not list or len(pair) != 2:
                 raise UntrustedValueError(path, "expected [key, value] pairs")
-            _check_hashing(pair[0], f"{path}<key>", untrusted=True)
+            _check_hashing(pair[0], f"{_render(path)}<key>", untrusted=True)
             out[pair[0]] = pair[1]
         return out
 
-    def _tuple(self, payload: Any, path: str, depth: int) -> tuple[Any, ...]:
+    def _tuple(self, payload: Any, path: _Path, depth: int) -> tuple[Any, ...]:
         return tuple(self._items(payload, path, depth))
 
-    def _members(self, payload: Any, path: str, depth: int) -> list[Any]:
+    def _members(self, payload: Any, path: _Path, depth: int) -> list[Any]:
         items = self._items(payload, path, depth)
         for item in items:
-            _check_hashing(item, f"{path}<item>", untrusted=True)
+            _check_hashing(item, f"{_render(path)}<item>", untrusted=True)
         return items
 
-    def _set(self, payload: Any, path: str, depth: int) -> set[Any]:
+    def _set(self, payload: Any, path: _Path, depth: int) -> set[Any]:
         return set(self._members(payload, path, depth))
 
-    def _frozenset(self, payload: Any, path: str, depth: int) -> frozenset[Any]:
+    def _frozenset(self, payload: Any, path: _Path, depth: int) -> frozenset[Any]:
         return frozenset(self._members(payload, path, depth))
 
-    def _datetime(self, payload: Any, path: str, depth: int) -> dt.datetime:
+    def _datetime(self, payload: Any, path: _Path, depth: int) -> dt.datetime:
         text, zone, fold = payload
         value = dt.datetime.fromisoformat(_str(text, path))
         if zone is not None or value.tzinfo is not None:
             value = value.replace(tzinfo=self._zone(zone, value.tzinfo, path))
         return value.replace(fold=_fold(fold, path))
 
-    def _time(self, payload: Any, path: str, depth: int) -> dt.time:
+    def _time(self, payload: Any, path: _Path, depth: int) -> dt.time:
         if type(payload) is str:  # written before zones were carried
             return dt.time.fromisoformat(payload)
         text, zone, fold = payload
@@ -454,7 +474,7 @@ class _Decoder:
             value = value.replace(tzinfo=self._zone(zone, value.tzinfo, path))
         return value.replace(fold=_fold(fold, path))
 
-    def _zone(self, zone: Any, parsed: Any, path: str) -> Any:
+    def _zone(self, zone: Any, parsed: Any, path: _Path) -> Any:
         if zone is None:
             return parsed
         if type(zone) is str:
@@ -466,36 +486,36 @@ class _Decoder:
             return dt.timezone(offset) if name is None else dt.timezone(offset, _str(name, path))
         raise UntrustedValueError(path, "malformed time zone")
 
-    def _date(self, payload: Any, path: str, depth: int) -> dt.date:
+    def _date(self, payload: Any, path: _Path, depth: int) -> dt.date:
         return dt.date.fromisoformat(_str(payload, path))
 
-    def _timedelta(self, payload: Any, path: str, depth: int) -> dt.timedelta:
+    def _timedelta(self, payload: Any, path: _Path, depth: int) -> dt.timedelta:
         days, seconds, micros = (_int_value(x, path) for x in payload)
         return dt.timedelta(days=days, seconds=seconds, microseconds=micros)
 
-    def _decimal(self, payload: Any, path: str, depth: int) -> decimal.Decimal:
+    def _decimal(self, payload: Any, path: _Path, depth: int) -> decimal.Decimal:
         return decimal.Decimal(_str(payload, path))
 
-    def _uuid(self, payload: Any, path: str, depth: int) -> uuid.UUID:
+    def _uuid(self, payload: Any, path: _Path, depth: int) -> uuid.UUID:
         return uuid.UUID(_str(payload, path))
 
-    def _bytes(self, payload: Any, path: str, depth: int) -> bytes:
+    def _bytes(self, payload: Any, path: _Path, depth: int) -> bytes:
         return base64.b64decode(_str(payload, path), validate=True)
 
-    def _complex(self, payload: Any, path: str, depth: int) -> complex:
+    def _complex(self, payload: Any, path: _Path, depth: int) -> complex:
         real, imag = payload
         if type(real) is not float or type(imag) is not float:
             raise UntrustedValueError(path, "expected two floats")
         return complex(real, imag)
 
-    def _path(self, payload: Any, path: str, depth: int) -> pathlib.PurePath:
+    def _path(self, payload: Any, path: _Path, depth: int) -> pathlib.PurePath:
         name, text = payload
         cls = _PATHS.get(_str(name, path))
         if cls is None:
             raise UntrustedValueError(path, f"unknown path class {name!r}")
         return cls(_str(text, path))
 
-    def _enum(self, payload: Any, path: str, depth: int) -> enum.Enum:
+    def _enum(self, payload: Any, path: _Path, depth: int) -> enum.Enum:
         ref, name = payload
         cls = self._class(ref, path, "enum")
         member = vars(cls)["_member_map_"].get(_str(name, path))
@@ -503,7 +523,7 @@ class _Decoder:
             raise UntrustedValueError(path, f"{ref} has no member {name!r}")
         return member
 
-    def _flag(self, payload: Any, path: str, depth: int) -> enum.Flag:
+    def _flag(self, payload: Any, path: _Path, depth: int) -> enum.Flag:
         ref, number = payload
         cls = self._class(ref, path, "flag")
         member = cls(_int_value(number, path))
@@ -511,7 +531,7 @@ class _Decoder:
             raise UntrustedValueError(path, f"{ref} has no value {number!r}")
         return member
 
-    def _dataclass(self, payload: Any, path: str, depth: int) -> Any:
+    def _dataclass(self, payload: Any, path: _Path, depth: int) -> Any:
         ref, fields = payload
         cls = self._class(ref, path, "dataclass")
         if type(fields) is not dict or _TAG in fields:
@@ -522,7 +542,7 @@ class _Decoder:
         for name, item in fields.items():
             if not is_safe_path(name):
                 raise UntrustedValueError(path, f"attribute name {name!r}")
-            value = self.value(item, f"{path}.{name}", depth)
+            value = self.value(item, f"{_render(path)}.{name}", depth)
             if name in slots:
                 object.__setattr__(instance, name, value)  # the slot's own descriptor
             elif state is not None:
@@ -531,7 +551,7 @@ class _Decoder:
                 raise UntrustedValueError(path, f"{ref} has no attribute {name!r}")
         return instance
 
-    def _namedtuple(self, payload: Any, path: str, depth: int) -> tuple[Any, ...]:
+    def _namedtuple(self, payload: Any, path: _Path, depth: int) -> tuple[Any, ...]:
         ref, items = payload
         cls = self._class(ref, path, "namedtuple")
         values = self._items(items, path, depth)
@@ -540,7 +560,7 @@ class _Decoder:
             raise UntrustedValueError(path, f"{ref} takes {len(fields)} items, got {len(values)}")
         return tuple.__new__(cls, values)
 
-    def _pandas_DataFrame(self, payload: Any, path: str, depth: int) -> Any:
+    def _pandas_DataFrame(self, payload: Any, path: _Path, depth: int) -> Any:
         if type(payload) is str:  # written before names and attrs were carried
             return _arrow_frame(payload)
         frame = self._frame(payload, path, depth)
@@ -552,15 +572,15 @@ class _Decoder:
             frame.columns = pd.RangeIndex(*steps, name=self.value(name, path, depth))
         return frame
 
-    def _pandas_Series(self, payload: Any, path: str, depth: int) -> Any:
+    def _pandas_Series(self, payload: Any, path: _Path, depth: int) -> Any:
         if type(payload) is str:
             return _arrow_frame(payload).iloc[:, 0]
         series = self._frame(payload, path, depth).iloc[:, 0]
-        series.name = self.value(payload["name"], f"{path}.name", depth)
+        series.name = self.value(payload["name"], f"{_render(path)}.name", depth)
         series.attrs = self._attrs(payload["attrs"], path, depth)
         return series
 
-    def _frame(self, payload: Any, path: str, depth: int) -> Any:
+    def _frame(self, payload: Any, path: _Path, depth: int) -> Any:
         if type(payload) is not dict:
             raise UntrustedValueError(path, "malformed pandas payload")
         frame = _arrow_frame(_str(payload["arrow"], path))
@@ -578,26 +598,26 @@ class _Decoder:
                 frame.index = index.astype(object)
         return frame
 
-    def _attrs(self, tree: Any, path: str, depth: int) -> dict[Any, Any]:
-        attrs = self.value(tree, f"{path}.attrs", depth)
+    def _attrs(self, tree: Any, path: _Path, depth: int) -> dict[Any, Any]:
+        attrs = self.value(tree, f"{_render(path)}.attrs", depth)
         if type(attrs) is not dict:
             raise UntrustedValueError(path, "malformed attrs")
         return attrs
 
-    def _numpy_ndarray(self, payload: Any, path: str, depth: int) -> Any:
+    def _numpy_ndarray(self, payload: Any, path: _Path, depth: int) -> Any:
         import numpy as np
 
         data = base64.b64decode(_str(payload, path), validate=True)
         return np.load(io.BytesIO(data), allow_pickle=False)
 
-    def _numpy_generic(self, payload: Any, path: str, depth: int) -> Any:
+    def _numpy_generic(self, payload: Any, path: _Path, depth: int) -> Any:
         import numpy as np
 
         name, data = payload
         dtype = _numpy_dtype(name, path)
         return np.frombuffer(base64.b64decode(_str(data, path), validate=True), dtype=dtype)[0]
 
-    def _numpy_scalar(self, payload: Any, path: str, depth: int) -> Any:
+    def _numpy_scalar(self, payload: Any, path: _Path, depth: int) -> Any:
         """Written before scalars travelled as raw bytes: `[dtype, item]`."""
         name, item = payload
         dtype = _numpy_dtype(name, path)
@@ -606,7 +626,7 @@ class _Decoder:
             raise UntrustedValueError(path, "malformed numpy scalar")
         return dtype.type(item)
 
-    def _class(self, ref: Any, path: str, kind: str) -> type:
+    def _class(self, ref: Any, path: _Path, kind: str) -> type:
         """The class `module:QualName` after the allowlist admits it, checked to be a `kind`."""
         if type(ref) is not str or ref.count(":") != 1:
             raise UntrustedValueError(path, f"malformed class reference {str(ref)[:80]!r}")
@@ -660,7 +680,7 @@ def _slot_names(cls: type) -> set[str]:
     return names
 
 
-def _check_hashing(value: Any, path: str, *, untrusted: bool = False) -> None:
+def _check_hashing(value: Any, path: _Path, *, untrusted: bool = False) -> None:
     """Refuse dict keys and set members whose hashing or equality runs a class's own code."""
     kind = type(value)
     for method in ("__hash__", "__eq__"):
@@ -673,13 +693,13 @@ def _check_hashing(value: Any, path: str, *, untrusted: bool = False) -> None:
             )
             if untrusted:
                 raise UntrustedValueError(path, why)
-            raise UnsupportedValueError(path, value, why)
+            raise UnsupportedValueError(_render(path), value, why)
     if isinstance(value, (tuple, frozenset)):
         for item in value:
             _check_hashing(item, path, untrusted=untrusted)
 
 
-def _numpy_dtype(name: Any, path: str) -> Any:
+def _numpy_dtype(name: Any, path: _Path) -> Any:
     import numpy as np
 
     dtype = np.dtype(_str(name, path))
@@ -695,19 +715,19 @@ def _arrow_frame(data: str) -> Any:
     return reader.read_all().to_pandas()
 
 
-def _str(value: Any, path: str) -> str:
+def _str(value: Any, path: _Path) -> str:
     if type(value) is not str:
         raise UntrustedValueError(path, f"expected a string, got {type(value).__name__}")
     return value
 
 
-def _int_value(value: Any, path: str) -> int:
+def _int_value(value: Any, path: _Path) -> int:
     if type(value) is not int:
         raise UntrustedValueError(path, f"expected an int, got {type(value).__name__}")
     return value
 
 
-def _fold(value: Any, path: str) -> int:
+def _fold(value: Any, path: _Path) -> int:
     if value not in (0, 1) or type(value) is not int:
         raise UntrustedValueError(path, "malformed fold")
     return value
