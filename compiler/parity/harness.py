@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ def run_parity(
     keep: bool = False,
     rtol: float = 0.0,
     atol: float = 0.0,
+    progress: Callable[[str], None] | None = None,
 ) -> ParityReport:
     """Run every case in one Airflow process, then natively, and compare them stage by stage.
 
@@ -82,6 +83,7 @@ def run_parity(
     `keep`: keep the Airflow home (DAG files, airflow.db, logs); its path is in the report.
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
+    `progress` receives a line at each step (the CLI shows it with the elapsed time).
     """
     if rtol < 0 or atol < 0:
         raise ValueError(f"tolerances must be >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -94,7 +96,12 @@ def run_parity(
     prepared = _prepare(_as_cases(cases))
     work = Path(tempfile.mkdtemp(prefix="pypedream-parity-"))
     try:
+        if progress is not None:
+            runs_text = "1 DAG run" if len(prepared) == 1 else f"{len(prepared)} DAG runs"
+            progress(f"parity: exporting and running {runs_text} in Airflow ({python})")
         batch, airflow_seconds = _run_airflow(prepared, python, work, keep)
+        if progress is not None:
+            progress(f"parity: Airflow took {airflow_seconds:.1f}s; running natively and comparing")
         native_start = time.perf_counter()
         runs = tuple(
             _compare_run(case, batch.runs[i], keep, rtol, atol) for i, case in enumerate(prepared)

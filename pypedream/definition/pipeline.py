@@ -153,5 +153,29 @@ class Pipeline:
             airflow_fidelity=airflow_fidelity,
         )
 
+    def with_log_settings(self, log_settings: LoggerSettings | None) -> Pipeline:
+        """A copy of this pipeline that logs its runs with `log_settings` (None: no logging)."""
+        copy = Pipeline(
+            self._name,
+            self._parameters,
+            self._stages,
+            self._variables,
+            log_settings,
+            description=self.description,
+            airflow=self.airflow,
+        )
+        copy._graph = self._graph
+        return copy
+
     def __repr__(self) -> str:
         return f"Pipeline({self._name!r}, {len(self._stages)} stages)"
+
+    def _repr_html_(self) -> str:  # Jupyter: the graph and a stage table
+        from html import escape
+
+        from pypedream.views.html import pipeline_html
+
+        try:
+            return pipeline_html(self)
+        except PipelineDefinitionError as problem:
+            return f"<pre>{escape(str(problem))}</pre>"

@@ -78,7 +78,7 @@ def execute_stage(
     (default `time.sleep`, looked up when needed). Never raises for a stage's own failure: the
     returned StageResult says what happened.
     """
-    total = stage.retries + 1
+    total = stage.retry_count + 1
     last = total if last_attempt is None else last_attempt
     begin = _perf()
     attempt = first_attempt

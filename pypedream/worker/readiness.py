@@ -236,7 +236,13 @@ def check_readiness(result: RunResult, pipeline: Pipeline | None = None) -> Read
                 size = None
             outputs.append(OutputReadiness(key, name, _type_name(value), size))
         custom = _custom(pipeline, key, stage_result)
-        warnings += stage_warnings(stage_result, custom, allow, airflow_xcoms=airflow_xcoms)
+        found = stage_warnings(stage_result, custom, allow, airflow_xcoms=airflow_xcoms)
+        warnings += [  # a secret parameter's value may have reached an output
+            dataclasses.replace(
+                w, message=result.redact_text(w.message), path=result.redact_text(w.path)
+            )
+            for w in found
+        ]
         if len(trees) == len(stage_result.outputs):
             storage.append(_storage(stage_result, trees, custom, allow, airflow_xcoms))
     return ReadinessReport(

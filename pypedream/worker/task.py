@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pypedream import ctx
@@ -180,10 +180,12 @@ def _plain_datetime(value: Any) -> Any:
     return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=zone, fold=value.fold)
 
 
-def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
+def _task_logger(pipeline: Pipeline, run_id: str, secrets: Sequence[Any] = ()) -> Any:
     from pypedream.execution.log_setup import create_task_log
 
-    return create_task_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+    return create_task_log(
+        pipeline.log_settings, pipeline=pipeline.name, run_id=run_id, secrets=secrets
+    )
 
 
 def _push_for_airflow(ti: Any, stage_result: StageResult, custom: bool, log: Any) -> None:
@@ -231,7 +233,7 @@ def run_task(
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context.get("params") or {})
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
-    log = _task_logger(pipeline, run_id)
+    log = _task_logger(pipeline, run_id, parameters.secret_values())
     scope = {"dag_id": str(getattr(ti, "dag_id", "")), "run_id": run_id}
     envelopes = _Envelopes(ti, task_ids, scope)
     allow = envelopes.allow = pipeline_allowlist(pipeline)

@@ -32,6 +32,8 @@ PROMISED = [
     "InputBindingError",
     "OutputMappingError",
     "VariableConflictError",
+    "LogDestinationError",
+    "RunInterrupted",
     "PipelineFailed",
     "SkipStage",
 ]
@@ -70,9 +72,12 @@ def test_every_error_type_is_exported_and_catchable_as_pypedream_error() -> None
     for name in errors.__all__:
         assert name in pypedream.__all__
         error = getattr(pypedream, name)
-        if name != "SkipStage":
+        if name not in ("SkipStage", "RunInterrupted"):
             assert issubclass(error, pypedream.PypedreamError)
     assert not issubclass(pypedream.SkipStage, pypedream.PypedreamError)
+    # a Ctrl-C stays a KeyboardInterrupt: `except Exception` must not swallow it
+    assert issubclass(pypedream.RunInterrupted, KeyboardInterrupt)
+    assert not issubclass(pypedream.RunInterrupted, Exception)
 
 
 @pytest.mark.parametrize(
