@@ -20,6 +20,7 @@ from pypedream.worker.readiness import check_readiness
 from pypedream.worker.sameness import first_difference
 from pypedream.worker.value_codec import MAX_DEPTH, UnsupportedValueError, decode, encode
 from tests.worker import strategies
+from tests.worker.budget import CODEC
 from tests.worker.resources.types import Frozen, Perm, Point
 
 ALLOW = TypeAllowlist.of("tests")
@@ -162,11 +163,13 @@ def _pipeline(value: Any) -> Pipeline:
     )
 
 
+@CODEC
 @given(strategies.values())
 def test_supported_values_round_trip_identically(value: Any) -> None:
     assert first_difference(value, _round_trip(value)) is None
 
 
+@CODEC
 @given(strategies.values(max_leaves=6))
 def test_ready_implies_identity(value: Any) -> None:
     pipeline = _pipeline(value)

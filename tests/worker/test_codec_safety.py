@@ -22,6 +22,7 @@ from pypedream.worker.value_codec import (
     from_tree,
     to_tree,
 )
+from tests.worker.budget import CODEC
 from tests.worker.gadgets import file_closer, shell_command, tag
 from tests.worker.resources import types
 from tests.worker.resources.types import CALLS, Color, Point
@@ -237,6 +238,7 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)  # hooks cannot be removed: it only records while _watch["on"]
 
 
+@CODEC
 @given(_ANY_TREE)
 def test_fuzzed_trees_import_nothing_and_call_nothing_outside_the_codec(tree: Any) -> None:
     CALLS.clear()
@@ -272,6 +274,7 @@ def test_fuzzed_trees_import_nothing_and_call_nothing_outside_the_codec(tree: An
     assert builtins & _NEVER_BUILTINS == set()
 
 
+@CODEC
 @given(
     st.one_of(
         st.recursive(_scalars, _trees, max_leaves=12).map(__import__("json").dumps),
