@@ -16,13 +16,13 @@ A downstream stage reads `k` as the list of its succeeded instances' values, in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH, item_label, map_length
 from pypedream.definition.stage import Stage
 from pypedream.execution.stage_execution import resolve_inputs
-from pypedream.worker.envelope import ENVELOPE_KEY, RETURN_VALUE_KEY, read_envelope
+from pypedream.worker.envelope import ENVELOPE_KEY, RETURN_VALUE_KEY
 
 __all__ = [
     "EXPAND_SUFFIX",
@@ -68,10 +68,12 @@ def instance_items(key: str, stage: Stage[Any], index: int) -> tuple[Any, ...] |
     return tuple(values[index] for values in lists)
 
 
-def assembled_envelope(ti: Any, task_id: str) -> dict[str, Any] | None:
+def assembled_envelope(
+    ti: Any, task_id: str, read: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any] | None:
     """A mapped stage's result as one envelope: `{"outputs": {"return": [...]}}` with the
     value trees of its succeeded instances (also when others failed or were skipped), or
-    None when it did not expand."""
+    None when it did not expand. `read` checks and reads one instance's envelope."""
     labels = ti.xcom_pull(task_ids=task_id + EXPAND_SUFFIX, key=RETURN_VALUE_KEY)
     if labels is None:
         return None
@@ -85,7 +87,7 @@ def assembled_envelope(ti: Any, task_id: str) -> dict[str, Any] | None:
         raw = ti.xcom_pull(task_ids=task_id, key=ENVELOPE_KEY, map_indexes=index)
         if raw is None:  # a skipped or failed instance: not in the list, as natively
             continue
-        outputs: Mapping[str, Any] = read_envelope(raw)["outputs"]
+        outputs: Mapping[str, Any] = read(raw)["outputs"]
         if "return" in outputs:  # the placeholder of an empty map has no outputs
             trees.append(outputs["return"])
     return {"outputs": {"return": trees}, "variables": {}}
