@@ -285,7 +285,7 @@ def _compare_stage(
     task_id = airflow_id(key) if stage.group is None else f"{stage.group}.{airflow_id(key)}"
     mine = native.stages[key]
     if stage.map_over:
-        return _compare_mapped(key, task_id, mine, run, rtol, atol)
+        return _compare_mapped(key, task_id, mine, run, rtol, atol, allow)
     try:
         task: TaskReport | None = run.task(task_id)
     except KeyError:
@@ -309,7 +309,13 @@ def _compare_stage(
 
 
 def _compare_mapped(
-    key: str, task_id: str, mine: StageResult, run: DagRunReport, rtol: float, atol: float
+    key: str,
+    task_id: str,
+    mine: StageResult,
+    run: DagRunReport,
+    rtol: float,
+    atol: float,
+    allow: TypeAllowlist,
 ) -> StageParity:
     """A mapped stage against its task instances: failed when one failed, skipped when all
     were, the list of the succeeded instances' values (an empty map has one placeholder)."""
@@ -332,7 +338,7 @@ def _compare_mapped(
         return row
     values = []
     for task in instances:
-        outputs, _ = _airflow_outputs(task)
+        outputs, _ = _airflow_outputs(task, allow)
         if outputs is not None and "return" in outputs:
             values.append(outputs["return"])
     verdict, difference = _compare_outputs(key, dict(mine.outputs), {"return": values}, rtol, atol)
