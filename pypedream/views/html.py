@@ -44,7 +44,7 @@ def pipeline_html(pipeline: Pipeline) -> str:
                     f"<code>{escape(key)}</code>",
                     f"<code>{escape(stage.name)}()</code>",
                     escape(inputs),
-                    str(stage.retries),
+                    "—" if stage.retries is None else str(stage.retries),
                     escape(stage.description or ""),
                 ]
             )

@@ -98,3 +98,48 @@ def test_stage_result_repr_is_readable() -> None:
 def test_stage_result_repr_cuts_long_values() -> None:
     text = repr(StageResult("k", StageStatus.SUCCEEDED, "x" * 500, {"return": "x"}, attempts=1))
     assert len(text) < 140 and "…" in text
+
+
+def test_a_binding_over_all_parameters_links_every_parameter() -> None:
+    from pypedream.examples.seed import pipeline as seed
+
+    lines = to_mermaid(seed).splitlines()
+    # validate_data (s3) gets both sources through a deferred mapper over ctx.PARAMETERS
+    assert "    p0 --> s3" in lines
+    assert "    p1 --> s3" in lines
+    assert "    p0 --> s1" not in lines  # a param(...) input links its own parameter only
+
+
+def test_variables_read_with_var_are_drawn_as_their_own_nodes() -> None:
+    from pypedream.examples.sales import pipeline as sales
+
+    lines = to_mermaid(sales).splitlines()
+    assert '    v0(["currency"])' in lines
+    assert "    v0 --> s4" in lines  # report reads the variable select writes
+    assert "    class v0 variable" in lines
+    dot = to_dot(sales)
+    assert 'v0 [label="currency", shape=ellipse' in dot
+    assert "v0 -> s4;" in dot
+
+
+def test_built_in_svg_routes_a_link_that_skips_a_column_below_the_boxes() -> None:
+    from pypedream.examples.seed import pipeline as seed
+
+    root = ElementTree.fromstring(to_svg(seed, use_graphviz=False))
+    boxes = [node for node in root.iter() if node.tag.endswith("rect")]
+    bottom = max(float(box.get("y", 0)) + float(box.get("height", 0)) for box in boxes)
+    lowest = []
+    for path in (node for node in root.iter() if node.tag.endswith("path")):
+        if path.get("fill") != "none":
+            continue  # the arrow head
+        numbers = [float(n) for n in path.get("d", "").replace(",", " ").split() if n[0].isdigit()]
+        lowest.append(max(numbers[1::2]))
+    assert len(lowest) == 7  # 2 parameter links + 3 data links + 2 links to validate_data
+    assert sum(y > bottom for y in lowest) == 2  # source1/2 -> validate_data skip columns
+    assert float(root.get("height", 0)) > max(lowest)
+
+
+def test_the_stage_table_shows_unset_retries_as_a_dash() -> None:
+    html = _small()._repr_html_()
+    assert ">None<" not in html
+    assert ">—<" in html
