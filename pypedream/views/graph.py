@@ -89,7 +89,7 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
         subtitle = f"{function}()" if function != key else None
         status = None
         if result is not None and key in result.stages:
-            status = result.stages[key].status.value
+            status = result.stages[key].shown_status
         nodes.append(_Node(ids[key], key, subtitle, "stage", status))
     for edge in graph.edges:
         outputs = {

@@ -77,7 +77,7 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
             _row(
                 [
                     f"<code>{escape(key)}</code>",
-                    _badge(stage.status.value),
+                    _badge(stage.shown_status),
                     str(stage.attempts),
                     f"{stage.duration:.3f}s",
                     f"<code>{escape(result.redact_text(output))}</code>",

@@ -143,3 +143,34 @@ def test_the_stage_table_shows_unset_retries_as_a_dash() -> None:
     html = _small()._repr_html_()
     assert ">None<" not in html
     assert ">—<" in html
+
+
+def test_a_stage_stopped_by_ctrl_c_is_shown_as_interrupted() -> None:
+    from pypedream import RunResult
+
+    pipeline = _small()
+    stopped = StageResult(
+        "start",
+        StageStatus.FAILED,
+        error=KeyboardInterrupt(),
+        reason="interrupted while running",
+        attempts=1,
+    )
+    failed = StageResult("boom", StageStatus.FAILED, error=ValueError("bad"), attempts=1)
+    assert stopped.shown_status == "interrupted"
+    assert failed.shown_status == "failed"
+    result = RunResult(
+        pipeline=pipeline.name,
+        run_id="r",
+        stages={"start": stopped, "boom": failed},
+        parameters={},
+        variables={},
+        duration=0.0,
+        log_file=None,
+        definition=pipeline,
+    )
+    assert result.summary().splitlines()[2].split()[:2] == ["start", "interrupted"]
+    page = result._repr_html_()
+    assert ">interrupted</span>" in page
+    assert "#8e24aa" in page  # the interrupted colour, in the badge and the graph
+    assert "    class s0 interrupted" in to_mermaid(pipeline, result).splitlines()
