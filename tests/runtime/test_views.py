@@ -174,3 +174,35 @@ def test_a_stage_stopped_by_ctrl_c_is_shown_as_interrupted() -> None:
     assert ">interrupted</span>" in page
     assert "#8e24aa" in page  # the interrupted colour, in the badge and the graph
     assert "    class s0 interrupted" in to_mermaid(pipeline, result).splitlines()
+
+
+def test_stage_reprs_read_as_the_calls_that_build_them() -> None:
+    from pypedream.examples.sales import pipeline as sales
+
+    shown = {key: repr(stage) for key, stage in sales.stages.items()}
+    assert shown["select"] == (
+        "Stage(select_region, inputs=[dependency('load', 'orders'), "
+        "param('region', 'region', logged=True), param('min_amount', 'min_amount')])"
+    )
+    assert shown["spread"].endswith("output_mapper=SequentialOutputMapper(['mean', 'stdev']))")
+    assert "var('currency', 'currency')" in shown["report"]
+    assert "from_output='revenue'" in shown["report"]
+    assert "Input('title', deferred(ctx.PARAMETERS, mapper=_title))" in shown["report"]
+    for text in shown.values():
+        assert " at 0x" not in text  # no object addresses
+        assert "<ContextVar" not in text
+        assert "<BindingKind" not in text and "<OutputMapperBehaviour" not in text
+
+
+def test_an_input_repr_shows_defaults_and_non_helper_bindings() -> None:
+    from pypedream import Input, InputBinding, KeyedOutputMapper, OutputMapperBehaviour
+
+    assert repr(param("n", "x", default=3)) == "param('n', 'x', default=3)"
+    assert repr(dependency("a", "x", required=False)) == "dependency('a', 'x', required=False)"
+    assert repr(known([1, 2], "xs", logged=True)) == "known([1, 2], 'xs', logged=True)"
+    called = Input("y", InputBinding.callback(len, [1, 2]))
+    assert repr(called) == "Input('y', callback(len, [1, 2]))"
+    chill = OutputMapperBehaviour.CHILL | OutputMapperBehaviour.WARN_UNEXPECTED
+    assert repr(KeyedOutputMapper({"a": "b"}, chill)) == (
+        "KeyedOutputMapper({'a': 'b'}, behaviour=CHILL | WARN_UNEXPECTED)"
+    )
