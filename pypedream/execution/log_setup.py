@@ -8,6 +8,7 @@ names become `***`), and each rendered line is masked again, so exception text i
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -197,10 +198,18 @@ def _open_log(path: Path) -> IO[str]:
         reason = problem.strerror or str(problem)
         if isinstance(problem, (FileExistsError, NotADirectoryError)):
             reason = f"{reason} (a file is where a directory of the path should be)"
+            fix = "move that file away, or point LoggerSettings(log_dir=...) elsewhere"
+        elif problem.errno == errno.ENAMETOOLONG:
+            fix = "use a shorter run id (or LoggerSettings name, or file=...)"
+        elif isinstance(problem, PermissionError) or problem.errno == errno.EROFS:
+            fix = "point LoggerSettings(log_dir=...) at a writable directory"
+        else:
+            fix = (
+                "point LoggerSettings(log_dir=...) at a writable directory, or use a shorter run id"
+            )
         raise LogDestinationError(
-            f"cannot write the run's log file {str(path)!r}: {reason}. Fix: point "
-            f"LoggerSettings(log_dir=...) at a writable directory, use a shorter run id, or "
-            f"pass LoggerSettings(file=False) (nothing was run)"
+            f"cannot write the run's log file {str(path)!r}: {reason}. Fix: {fix}, or pass "
+            f"LoggerSettings(file=False) (nothing was run)"
         ) from problem
 
 
