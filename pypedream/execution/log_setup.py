@@ -309,9 +309,10 @@ class _MaskedLogger:
 
     Bound values and each event's fields pass the same `_Mask` (sensitive key names, secret
     values); positional arguments and the message are masked as text. The user's renderer
-    cannot be masked afterwards, so an exception whose traceback text holds a secret value is
-    handed on as that text, masked, under `exception` (the key structlog's `format_exc_info`
-    writes) instead of `exc_info`; any other exception is handed on untouched.
+    cannot be masked afterwards, and may print frame locals (where a stage's secret argument
+    lives), so when the run has secret values an exception is handed on as its traceback
+    text without locals, masked, under `exception` (the key structlog's `format_exc_info`
+    writes) instead of `exc_info`. Without secret values `exc_info` is handed on untouched.
     """
 
     __slots__ = ("_inner", "_mask")
@@ -380,7 +381,7 @@ class _MaskedLogger:
 
 
 def _masked_traceback(exc_info: Any, redactor: Redactor) -> str | None:
-    """The exception's traceback text, masked, when it holds a secret value; else None."""
+    """The exception's traceback text (no frame locals), masked; None when there is none."""
     if exc_info is True:
         exc_info = sys.exc_info()
     error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
@@ -389,8 +390,7 @@ def _masked_traceback(exc_info: Any, redactor: Redactor) -> str | None:
     import traceback
 
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    masked = redactor.text(text)
-    return masked if masked != text else None
+    return redactor.text(text).rstrip("\n")
 
 
 def _handler_logger(name: str) -> logging.Logger:

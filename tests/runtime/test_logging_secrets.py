@@ -264,22 +264,35 @@ def test_events_sent_to_the_users_structlog_logger_are_masked() -> None:
     assert "RuntimeError: denied ***" in failed["exception"]
 
 
-def test_an_exception_without_a_secret_reaches_the_users_logger_untouched() -> None:
-    def fail() -> None:
-        raise ValueError("plain")
+@pytest.mark.parametrize(
+    ("secret", "untouched"),
+    [
+        pytest.param(False, True, id="no-secrets-exc_info-untouched"),
+        pytest.param(True, False, id="secrets-no-exc_info-for-a-locals-renderer"),
+    ],
+)
+def test_the_users_logger_gets_exc_info_only_when_the_run_has_no_secret(
+    secret: bool, untouched: bool
+) -> None:
+    def fail(token: str) -> None:
+        raise ValueError("plain")  # the secret is only a frame local here
 
     with capture_logs() as entries:
-        settings = LoggerSettings(override_logger=structlog.get_logger())
         pipeline = Pipeline(
             "p",
-            Parameters.define(token=Parameter("default-secret-1", secret=True)),
-            stages={"a": Stage(fail)},
-            log_settings=settings,
+            Parameters.define(token=Parameter("default-secret-1", secret=secret)),
+            stages={"a": Stage(fail, inputs=[param("token", "token")])},
+            log_settings=LoggerSettings(override_logger=structlog.get_logger()),
         )
         pipeline.run(raise_on_failure=False)
 
     (failed,) = [entry for entry in entries if entry["event"] == "stage_failed"]
-    assert isinstance(failed["exc_info"], ValueError)
+    if untouched:
+        assert isinstance(failed["exc_info"], ValueError)
+    else:
+        assert "exc_info" not in failed
+        assert failed["exception"].endswith("ValueError: plain")
+        assert "default-secret-1" not in repr(entries)
 
 
 def test_a_stdlib_override_logger_gets_secrets_masked_also_in_the_record_dict() -> None:
