@@ -79,6 +79,7 @@ class DagSpec:
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
     airflow_version: str = "both"  # "2", "3", or "both" (imports that work on either)
+    airflow_xcoms: bool = True  # False: tasks push only pypedream's envelope
 
     @property
     def task_ids(self) -> dict[str, str]:

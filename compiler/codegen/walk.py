@@ -299,4 +299,5 @@ def build_dag_spec(
         tasks=tuple(tasks),
         edges=tuple(edges),
         airflow_version=airflow_version,
+        airflow_xcoms=options.airflow_xcoms,
     )

@@ -39,9 +39,11 @@ from pypedream_compiler.parity.compare import first_difference
 from pypedream_compiler.parity.report import ParityReport, RunParity, StageParity
 
 from pypedream import Pipeline, RunResult, StageResult
+from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
 from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.readiness import check_readiness
+from pypedream.worker.value_codec import UntrustedValueError
 
 __all__ = ["ParityCase", "ParityReport", "RunParity", "StageParity", "run_parity"]
 
@@ -251,7 +253,8 @@ def _compare_run(
     if run.error is not None:
         rows: tuple[StageParity, ...] = ()
     else:
-        rows = tuple(_compare_stage(key, native, run, rtol, atol) for key in native.stages)
+        allow = pipeline_allowlist(pipeline)
+        rows = tuple(_compare_stage(key, native, run, rtol, atol, allow) for key in native.stages)
     return RunParity(
         pipeline=pipeline.name,
         reference=case.reference,
@@ -268,7 +271,12 @@ def _compare_run(
 
 
 def _compare_stage(
-    key: str, native: RunResult, run: DagRunReport, rtol: float, atol: float
+    key: str,
+    native: RunResult,
+    run: DagRunReport,
+    rtol: float,
+    atol: float,
+    allow: TypeAllowlist,
 ) -> StageParity:
     task_id = airflow_id(key)
     mine = native.stages[key]
@@ -287,7 +295,7 @@ def _compare_stage(
     if not mine.ok:
         return row
     assert task is not None
-    outputs, problem = _airflow_outputs(task)
+    outputs, problem = _airflow_outputs(task, allow)
     if outputs is None:
         return replace(row, outputs="differ", difference=problem)
     verdict, difference = _compare_outputs(key, dict(mine.outputs), outputs, rtol, atol)
@@ -309,14 +317,17 @@ def _status_difference(row: StageParity) -> str:
     return text
 
 
-def _airflow_outputs(task: TaskReport) -> tuple[dict[str, Any] | None, str]:
+def _airflow_outputs(task: TaskReport, allow: TypeAllowlist) -> tuple[dict[str, Any] | None, str]:
     """The outputs the Airflow task handed on (its pypedream XCom), or why there are none."""
     entry = next((x for x in task.xcoms if x.key == ENVELOPE_KEY), None)
     if entry is None:
         return None, f"the Airflow task stored no {ENVELOPE_KEY!r} XCom"
     if entry.error is not None or not isinstance(entry.value, str):
         return None, f"cannot read the Airflow task's {ENVELOPE_KEY!r} XCom: {entry.error}"
-    return envelope_outputs(entry.value), ""
+    try:
+        return envelope_outputs(entry.value, allow), ""
+    except UntrustedValueError as problem:
+        return None, f"cannot read the Airflow task's {ENVELOPE_KEY!r} XCom: {problem}"
 
 
 def _compare_outputs(

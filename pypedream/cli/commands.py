@@ -163,6 +163,7 @@ def export_airflow(
     tags: Sequence[str] | None = None,
     owner: str | None = None,
     default_args: Sequence[str] = (),
+    airflow_xcoms: bool | None = None,
     regenerate_command: str,
     stdout: IO[str],
 ) -> ExitCode:
@@ -201,6 +202,7 @@ def export_airflow(
         "tags": tuple(tags) if tags is not None else None,
         "owner": owner,
         "default_args": {name: convert_value(text, None) for name, text in texts.items()},
+        "airflow_xcoms": airflow_xcoms,
     }
     jobs = []
     for target in targets:

@@ -236,6 +236,12 @@ def _add_export_airflow(commands: Any) -> None:
         default=[],
         help="an operator default argument, e.g. pool=etl (repeat for several)",
     )
+    airflow.add_argument(
+        "--airflow-xcoms",
+        action=argparse.BooleanOptionalAction,
+        help="besides pypedream's own XCom, push return_value and named outputs for "
+        "Airflow-native readers (default: yes; --no-airflow-xcoms halves the XCom bytes)",
+    )
 
 
 def _add_parity(commands: Any) -> None:

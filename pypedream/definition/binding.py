@@ -242,10 +242,8 @@ class DependencyInputMapper:
             outputs = stages[self.from_stage]
         except KeyError as missing:
             raise InputBindingError(missing.args[0] if missing.args else str(missing)) from None
-        try:
+        if self.from_output in outputs:  # a KeyError while reading it is not "no output"
             return outputs[self.from_output]
-        except KeyError:
-            pass
         value = _fallback(self.default, self.required)
         if value is MISSING:
             produced = ", ".join(repr(key) for key in outputs) or "nothing"
