@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from xml.etree import ElementTree
+
+import pytest
 
 from pypedream import Parameters, Pipeline, Stage, StageResult, StageStatus
 from pypedream.input import dependency, known, param
@@ -206,3 +209,26 @@ def test_an_input_repr_shows_defaults_and_non_helper_bindings() -> None:
     assert repr(KeyedOutputMapper({"a": "b"}, chill)) == (
         "KeyedOutputMapper({'a': 'b'}, behaviour=CHILL | WARN_UNEXPECTED)"
     )
+
+
+@pytest.mark.parametrize(
+    "use_graphviz",
+    [
+        pytest.param(False, id="built-in-layout"),
+        pytest.param(
+            True,
+            id="graphviz",
+            marks=pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed"),
+        ),
+    ],
+)
+def test_the_notebook_html_embeds_the_svg_element_alone(
+    use_graphviz: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypedream.views import graph
+
+    monkeypatch.setattr(graph, "graphviz_available", lambda: use_graphviz)
+    pipeline = _small()
+    for page in (pipeline._repr_html_(), pipeline.run(raise_on_failure=False)._repr_html_()):
+        assert "<svg" in page
+        assert "<?xml" not in page and "<!DOCTYPE" not in page
