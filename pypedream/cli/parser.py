@@ -303,7 +303,8 @@ def _add_graph(commands: Any) -> None:
         choices=("mermaid", "dot", "svg"),
         default=None,
         help="mermaid (default), dot, or svg (Graphviz's layout when `dot` is installed, "
-        "else a built-in one); default: from the -o file's suffix, else mermaid",
+        "else a built-in one); default: from the -o file's suffix (.mmd, .dot/.gv, .svg; "
+        "another suffix is an error), else mermaid",
     )
     graph.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of printing to stdout"

@@ -200,7 +200,9 @@ class ReadinessReport:
         else:
             head = "READY: every value can be carried between Airflow tasks"
         tail = f"; {others} warning(s)" if others else ""
-        return f"{head}{tail} (pipeline {self.pipeline!r}, {len(self.outputs)} outputs)"
+        count = len(self.outputs)
+        noun = "output" if count == 1 else "outputs"
+        return f"{head}{tail} (pipeline {self.pipeline!r}, {count} {noun})"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -160,3 +160,13 @@ def test_turning_the_idiomatic_copies_off_shows_in_the_report() -> None:
     with_copies = check_readiness(on.run(), on)
     assert all(item.airflow_xcoms for item in with_copies.storage)
     assert not with_copies.blocking and AirflowOptions().airflow_xcoms
+
+
+def test_the_verdict_counts_outputs_in_good_english() -> None:
+    from pypedream import Pipeline, Stage
+    from pypedream.worker.readiness import check_readiness
+
+    one = Pipeline("one", stages={"a": Stage(lambda: 1)}, log_settings=None)
+    two = Pipeline("two", stages={"a": Stage(lambda: 1), "b": Stage(lambda: 2)}, log_settings=None)
+    assert check_readiness(one.run(), one).verdict().endswith("(pipeline 'one', 1 output)")
+    assert check_readiness(two.run(), two).verdict().endswith("(pipeline 'two', 2 outputs)")
