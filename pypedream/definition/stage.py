@@ -114,6 +114,18 @@ class Stage(Generic[R]):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}={value!r}")
+        if self.rule is not TriggerRule.ALL_SUCCESS:
+            parts.append(f"trigger_rule={self.rule.value!r}")
+        if self.map_over:
+            over = self.map_over
+            parts.append(f"map_over={over[0]!r}" if len(over) == 1 else f"map_over={list(over)!r}")
+        for name in ("branch", "short_circuit"):
+            if getattr(self, name):
+                parts.append(f"{name}=True")
+        if not self.ignore_downstream_trigger_rules:
+            parts.append("ignore_downstream_trigger_rules=False")
+        if self.group is not None:
+            parts.append(f"group={self.group!r}")
         return f"Stage({', '.join(parts)})"
 
     @property

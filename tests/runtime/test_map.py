@@ -486,3 +486,12 @@ def test_a_map_with_airflow_fidelity_hands_on_the_list_through_the_airflow_encod
 
     assert result["size"] == [10, 10, 10]
     assert result["total"] == 30
+
+
+def test_a_stage_repr_shows_its_flow_settings() -> None:
+    stage = Stage(size, [known(["a"], as_arg="name")], map_over="name", trigger_rule="all_done")
+    shown = repr(stage)
+
+    assert "map_over='name'" in shown
+    assert "trigger_rule='all_done'" in shown
+    assert "group=" not in repr(Stage(files))
