@@ -33,6 +33,7 @@ from pypedream.errors import (
     PipelineFailed,
     PypedreamError,
     SkipStage,
+    StageExitError,
     ValueTransportError,
     VariableConflictError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "SequentialOutputMapper",
     "SkipStage",
     "Stage",
+    "StageExitError",
     "StageGraph",
     "StageResult",
     "StageStatus",

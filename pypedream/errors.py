@@ -7,6 +7,7 @@
     ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
     ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
+    ├── StageExitError (RuntimeError)          a stage raised SystemExit or another BaseException
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
 
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
@@ -29,6 +30,7 @@ __all__ = [
     "PipelineFailed",
     "PypedreamError",
     "SkipStage",
+    "StageExitError",
     "ValueTransportError",
     "VariableConflictError",
 ]
@@ -85,6 +87,11 @@ class VariableConflictError(PypedreamError, RuntimeError):
 
 class ValueTransportError(PypedreamError, TypeError):
     """A stage output or variable cannot be handed to other Airflow tasks (see value_transport)."""
+
+
+class StageExitError(PypedreamError, RuntimeError):
+    """A stage raised `SystemExit` (e.g. `sys.exit(0)`) or another `BaseException` that is not
+    `KeyboardInterrupt`: the stage failed. The original is the `__cause__`."""
 
 
 class PipelineFailed(PypedreamError, RuntimeError):

@@ -53,11 +53,19 @@ def _pipeline(reference: str) -> tuple[Pipeline, str]:
     return cached
 
 
-def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
-    """Declared parameters from the task context, dates turned back from ISO strings."""
-    return pipeline.parameters.resolve(
-        decode_airflow_params(pipeline.parameters, params), pipeline.name
-    )
+def _parameters(pipeline: Pipeline, context: Mapping[str, Any]) -> Parameters:
+    """Declared parameters from the task context, dates turned back from ISO strings.
+
+    Keys of the trigger conf that are not declared parameters are passed on too, so they are
+    refused with the native run's message ("unknown parameter 'nn'. Did you mean 'n'?"):
+    Airflow itself ignores them.
+    """
+    params = context.get("params") or {}
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    specs = pipeline.parameters.specs
+    unknown = {k: v for source in (params, conf) for k, v in source.items() if k not in specs}
+    overrides = {**unknown, **decode_airflow_params(pipeline.parameters, params)}
+    return pipeline.parameters.resolve(overrides, pipeline.name)
 
 
 class _Envelopes:
@@ -190,7 +198,7 @@ def run_task(
     stage_key = next(key for key, task_id in task_ids.items() if task_id == ti.task_id)
     stage = graph.stages[stage_key]
     run_id = str(context["run_id"])
-    parameters = _parameters(pipeline, context.get("params") or {})
+    parameters = _parameters(pipeline, context)
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
     log = _task_logger(pipeline, run_id)
     envelopes = _Envelopes(ti, task_ids)

@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "tests.export.resources.pipelines:control"
-FINGERPRINT = "d421e579cfa35f4b"
+FINGERPRINT = "6b232928ebaf2953"
 TASK_IDS = {"flaky": "flaky", "maybe_skip": "maybe_skip", "after_skip": "after_skip"}
 DATA_FLOW = {"after_skip": {"value": ("maybe_skip", "return")}}
 

@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "tests.export.resources.pipelines:failing"
-FINGERPRINT = "2eb3638a25cb2056"
+FINGERPRINT = "b23b44603a8478d9"
 TASK_IDS = {
     "start": "start",
     "explode": "explode",

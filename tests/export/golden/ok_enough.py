@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "pypedream.examples.seed:pipeline"
-FINGERPRINT = "b1269c40ea496df8"
+FINGERPRINT = "bb0edb2cda545ab8"
 TASK_IDS = {
     "get_data1": "get_data1",
     "get_data2": "get_data2",

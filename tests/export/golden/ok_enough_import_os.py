@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "tests.export.resources.pipelines:hostile"
-FINGERPRINT = "f13e8f6e5fd7c50d"
+FINGERPRINT = "52a89faf6849e8a7"
 TASK_IDS = {
     'x"); import os; os.system("echo pwned") #': "x_import_os_os.system_echo_pwned",
     "{{ ti.xcom_pull(task_ids='a') }}": "ti.xcom_pull_task_ids_a",

@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import PythonOperator
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "018a68f1fedc5944"
+FINGERPRINT = "382995b43ee03bff"
 TASK_IDS = {
     "load": "load",
     "select": "select",
