@@ -30,7 +30,8 @@ _FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "remov
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    import time
+    print(text, f"at {time.time():.3f}", flush=True)
 
 
 def _run_task_airflow3(*, ti: Any, task: Any, run_triggerer: bool = False) -> None:

@@ -47,14 +47,14 @@ from pypedream_compiler.embedded.reports import (
 )
 
 __all__ = [
+    "MODES",
+    "PROCESS_PER_TASK",
+    "SINGLE_PROCESS",
     "AirflowRunnerError",
     "BatchReport",
     "DagRunReport",
     "DagRunRequest",
     "TaskReport",
-    "MODES",
-    "PROCESS_PER_TASK",
-    "SINGLE_PROCESS",
     "XComEntry",
     "airflow_major",
     "airflow_version",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,7 +26,9 @@ from typing import Any
 from pypedream_compiler.codegen.export import export_airflow
 from pypedream_compiler.codegen.ids import airflow_id
 from pypedream_compiler.codegen.locate import resolve_target
+from pypedream_compiler.embedded.logs import skip_reason
 from pypedream_compiler.embedded.runner import (
+    PROCESS_PER_TASK,
     AirflowRunnerError,
     BatchReport,
     DagRunReport,
@@ -39,9 +42,12 @@ from pypedream_compiler.parity.compare import first_difference
 from pypedream_compiler.parity.report import ParityReport, RunParity, StageParity
 
 from pypedream import Pipeline, RunResult, StageResult
-from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs
+from pypedream.definition.variables import DELETED
+from pypedream.execution.variable_merge import apply_writes
+from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs, read_envelope
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.readiness import check_readiness
+from pypedream.worker.value_codec import from_tree
 
 __all__ = ["ParityCase", "ParityReport", "RunParity", "StageParity", "run_parity"]
 
@@ -72,12 +78,16 @@ def run_parity(
     keep: bool = False,
     rtol: float = 0.0,
     atol: float = 0.0,
+    mode: str = PROCESS_PER_TASK,
 ) -> ParityReport:
-    """Run every case in one Airflow process, then natively, and compare them stage by stage.
+    """Run every case in Airflow, then natively, and compare them stage by stage.
 
     `cases`: one target, or several targets, `ParityCase`s or `(target, params)` pairs.
     `airflow_python`: a Python with Airflow installed (default: this interpreter).
     `keep`: keep the Airflow home (DAG files, airflow.db, logs); its path is in the report.
+    `mode`: "process-per-task" (default) runs every Airflow task in a fresh process that has
+    not imported the pipeline, as production executors do; "single-process" runs them all in
+    one process (plain `dag.test()`: faster, but blind to state shared across tasks).
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
     """
@@ -92,7 +102,7 @@ def run_parity(
     prepared = _prepare(_as_cases(cases))
     work = Path(tempfile.mkdtemp(prefix="pypedream-parity-"))
     try:
-        batch, airflow_seconds = _run_airflow(prepared, python, work, keep)
+        batch, airflow_seconds = _run_airflow(prepared, python, work, keep, mode)
         native_start = time.perf_counter()
         runs = tuple(
             _compare_run(case, batch.runs[i], keep, rtol, atol) for i, case in enumerate(prepared)
@@ -110,6 +120,7 @@ def run_parity(
         runs=runs,
         airflow_seconds=airflow_seconds,
         native_seconds=native_seconds,
+        mode=mode,
     )
 
 
@@ -177,7 +188,7 @@ def _native_params(pipeline: Pipeline, conf: Mapping[str, Any]) -> dict[str, Any
 
 
 def _run_airflow(
-    prepared: list[_Prepared], python: Path, work: Path, keep: bool
+    prepared: list[_Prepared], python: Path, work: Path, keep: bool, mode: str
 ) -> tuple[BatchReport, float]:
     """Export every distinct pipeline, then run every case in one Airflow process."""
     references = list(dict.fromkeys(case.reference for case in prepared))
@@ -198,6 +209,7 @@ def _run_airflow(
             airflow_home=work / "airflow" if keep else None,
             keep_home=keep,
             env=_import_path_env(),
+            mode=mode,
         )
     except AirflowRunnerError as problem:
         if "has no Apache Airflow installed" in str(problem):
@@ -241,10 +253,14 @@ def _compare_run(
         raise_on_failure=False,
     )
     readiness = check_readiness(native, pipeline)
+    variables = None
     if run.error is not None:
         rows: tuple[StageParity, ...] = ()
     else:
-        rows = tuple(_compare_stage(key, native, run, rtol, atol) for key in native.stages)
+        rows = _with_hints(
+            pipeline, tuple(_compare_stage(key, native, run, rtol, atol) for key in native.stages)
+        )
+        variables = _compare_variables(pipeline, native, run)
     return RunParity(
         pipeline=pipeline.name,
         reference=case.reference,
@@ -257,6 +273,7 @@ def _compare_run(
         stages=rows,
         readiness=readiness,
         airflow_log=run.log_path if keep else None,
+        variables=variables,
     )
 
 
@@ -275,8 +292,19 @@ def _compare_stage(
     row = StageParity(key, task_id, mine.status.value, theirs, "-", None, *errors)
     if row.native != row.airflow:
         return replace(row, difference=_status_difference(row))
-    if mine.status.value == "failed" and errors[0] != errors[1]:
+    if mine.status.value == "failed" and _bare(errors[0]) != _bare(errors[1]):
         return replace(row, difference=f"error: {errors[0]!r} vs {errors[1]!r}")
+    ran = mine.status.value in ("succeeded", "failed")
+    if task is not None and ran and mine.attempts != task.try_number:
+        return replace(
+            row, difference=f"attempts: {mine.attempts} natively vs {task.try_number} in Airflow"
+        )
+    if mine.status.value == "skipped" and task is not None and not _upstream_reason(mine):
+        theirs_reason = skip_reason(task.log or "")
+        if theirs_reason is not None and theirs_reason != mine.reason:
+            return replace(
+                row, difference=f"skip reason: {mine.reason!r} vs {theirs_reason!r} in Airflow"
+            )
     if not mine.ok:
         return row
     assert task is not None
@@ -285,6 +313,67 @@ def _compare_stage(
         return replace(row, outputs="differ", difference=problem)
     verdict, difference = _compare_outputs(key, dict(mine.outputs), outputs, rtol, atol)
     return replace(row, outputs=verdict, difference=difference)
+
+
+_HINT = (
+    "; its declared inputs are equal on both sides, so a value reached stage {key!r} outside "
+    "them (a module-level global, a file or an environment variable another stage set?): in "
+    "Airflow every task starts in a fresh process, so pass it as an output instead"
+)
+
+
+def _with_hints(pipeline: Pipeline, rows: tuple[StageParity, ...]) -> tuple[StageParity, ...]:
+    """Add the side-channel hint to stages that differ although all their inputs were equal."""
+    by_stage = {row.stage: row for row in rows}
+    upstream = pipeline.graph.upstream
+    hinted = []
+    for row in rows:
+        inputs_equal = all(
+            by_stage[parent].equal and by_stage[parent].native == "succeeded"
+            for parent in upstream[row.stage]
+            if parent in by_stage
+        )
+        differs = row.outputs == "differ" or (
+            row.native != row.airflow and row.native_error is None
+        )
+        if differs and inputs_equal and upstream[row.stage] and row.difference:
+            row = replace(row, difference=row.difference + _HINT.format(key=row.stage))
+        hinted.append(row)
+    return tuple(hinted)
+
+
+def _upstream_reason(result: StageResult) -> bool:
+    return (result.reason or "").startswith("upstream ")
+
+
+def _compare_variables(pipeline: Pipeline, native: RunResult, run: DagRunReport) -> str | None:
+    """The run's final variables on both sides, or None when they are equal."""
+    latest: dict[str, list[Any]] = {}
+    for task in run.tasks:
+        entry = next((x for x in task.xcoms if x.key == ENVELOPE_KEY), None)
+        if entry is None or not isinstance(entry.value, str):
+            continue
+        for name, write in read_envelope(entry.value).get("variables", {}).items():
+            if name not in latest or write[0] > latest[name][0]:
+                latest[name] = write
+    theirs = apply_writes(
+        pipeline.variables,
+        [(w[0], {name: DELETED if len(w) == 1 else from_tree(w[1])}) for name, w in latest.items()],
+    )
+    mine = dict(native.variables)
+    if list(mine) != list(theirs) and set(mine) != set(theirs):
+        return f"final variables: names {sorted(mine)!r} natively vs {sorted(theirs)!r} in Airflow"
+    for name in mine:
+        found = first_difference(mine[name], theirs[name])
+        if found is not None:
+            return f"final variable {name!r}: {found.removeprefix('value: ')}"
+    return None
+
+
+def _bare(error: str | None) -> str | None:
+    """The error without its type's module (`pkg.mod.Error: x` -> `Error: x`): a task run in a
+    child process logs only the class name."""
+    return None if error is None else re.sub(r"^[\w.]+\.(\w+(?::|$))", r"\1", error)
 
 
 def _exception(result: StageResult) -> str | None:

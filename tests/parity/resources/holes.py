@@ -6,6 +6,7 @@ them too.
 
 from __future__ import annotations
 
+import pathlib
 import sys
 
 from pypedream import KeyedOutputMapper, Parameters, Pipeline, SkipStage, Stage, Variables, ctx
@@ -116,13 +117,11 @@ typed = Pipeline(
 
 # --- Final variables, attempts and skip reasons: parity compares them ------------------------
 
-ATTEMPTS: dict[str, int] = {}
-
-
-def flaky() -> str:
-    """Fails on its first attempt in each process (natively: once per run)."""
-    ATTEMPTS["flaky"] = ATTEMPTS.get("flaky", 0) + 1
-    if ATTEMPTS["flaky"] == 1:
+def flaky(marker: str) -> str:
+    """Fails on its first attempt on each side: `marker` is a fresh path per parity run."""
+    path = pathlib.Path(f"{marker}.{'airflow' if 'airflow' in sys.modules else 'native'}")
+    if not path.exists():
+        path.write_text("tried")
         raise RuntimeError("first attempt fails")
     ctx.variables()["mood"] = "recovered"  # type: ignore[index]
     return "ok"
@@ -141,9 +140,9 @@ def record(value: str) -> dict[str, str]:
 
 observed = Pipeline(
     "holes_observed",
-    parameters=Parameters.define(flag=False),
+    parameters=Parameters.define("marker", flag=False),
     stages={
-        "flaky": Stage(flaky, retries=1),
+        "flaky": Stage(flaky, inputs=[param("marker", "marker")], retries=1),
         "maybe": Stage(maybe_skip, inputs=[param("flag", "flag")]),
         "record": Stage(
             record,
@@ -152,5 +151,43 @@ observed = Pipeline(
         ),
     },
     variables=Variables({"mood": "calm", "last": None}),
+    log_settings=None,
+)
+
+
+# --- ...and reports them when they differ -------------------------------------------------------
+
+
+def _side() -> str:
+    return "airflow" if "airflow" in sys.modules else "native"
+
+
+def note_side() -> str:
+    ctx.variables()["where"] = _side()  # type: ignore[index]
+    return "same"
+
+
+def skip_with_side() -> str:
+    raise SkipStage(f"skipped on the {_side()} side")
+
+
+def retry_natively(marker: str) -> str:
+    """Fails on its first attempt natively only."""
+    path = pathlib.Path(marker)
+    if _side() == "native" and not path.exists():
+        path.write_text("tried")
+        raise RuntimeError("first attempt fails")
+    return "done"
+
+
+observed_differs = Pipeline(
+    "holes_observed_differs",
+    parameters=Parameters.define("marker"),
+    stages={
+        "vary": Stage(note_side),
+        "skip": Stage(skip_with_side),
+        "retry": Stage(retry_natively, inputs=[param("marker", "marker")], retries=1),
+    },
+    variables=Variables({"where": "nowhere"}),
     log_settings=None,
 )
