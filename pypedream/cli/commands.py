@@ -239,6 +239,7 @@ def parity(
     airflow_env: str | None = None,
     rtol: float = 0.0,
     atol: float = 0.0,
+    fast: bool = False,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
@@ -265,7 +266,12 @@ def parity(
         _, reference, params = _load_with_params(target, assignments, by_reference=True)
         try:
             report = run_parity(
-                [(reference, params)], airflow_python=python, keep=keep, rtol=rtol, atol=atol
+                [(reference, params)],
+                airflow_python=python,
+                keep=keep,
+                rtol=rtol,
+                atol=atol,
+                mode="single-process" if fast else "process-per-task",
             )
         except AirflowMissingError as problem:
             hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"

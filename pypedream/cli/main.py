@@ -62,6 +62,7 @@ def _parity(args: argparse.Namespace) -> int:
         airflow_env=args.airflow_env,
         rtol=args.rtol,
         atol=args.atol,
+        fast=args.fast,
         stdout=sys.stdout,
         stderr=sys.stderr,
     )

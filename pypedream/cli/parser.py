@@ -219,6 +219,12 @@ def _add_parity(commands: Any) -> None:
         help="keep the Airflow home (DAG file, airflow.db, logs) and print where it is",
     )
     parity.add_argument(
+        "--fast",
+        action="store_true",
+        help="run every Airflow task in ONE process (plain dag.test()): faster, but blind to "
+        "state shared across tasks; default: each task in a fresh process, as in production",
+    )
+    parity.add_argument(
         "--airflow-env",
         metavar="PYTHON",
         help="run Airflow with this Python (or virtualenv directory), e.g. one with Airflow 2",
