@@ -34,7 +34,7 @@ def last_exception(log: str) -> str | None:
         return _structured_exception(lines)
     found: list[str] = []
     for line in lines[starts[-1] + 1 :]:
-        if found and _LOG_LINE.match(line):
+        if found and (_LOG_LINE.match(line) or line.startswith("[DAG TEST]")):
             break
         if not found and (not line or line[0].isspace()):
             continue  # a frame or its source line
@@ -44,7 +44,7 @@ def last_exception(log: str) -> str | None:
 
 # "Skipping task. reason=..." (3.x structured log), or 2.x's line before "Marking task as SKIPPED".
 _SKIP_3 = re.compile(r"Skipping task\.?\s.*?reason=(?:'(?P<a>[^']*)'|\"(?P<b>[^\"]*)\"|(?P<c>\S*))")
-_SKIP_2_PREFIX = re.compile(r"^\[[^\]]+\] \{[^}]+\} INFO - ")
+_SKIP_2_PREFIX = re.compile(r"^\[[^\]]+\] \{[^}]+\} INFO - ")  # "[date] {file.py:1} INFO - "
 
 
 def skip_reason(log: str) -> str | None:
@@ -53,8 +53,9 @@ def skip_reason(log: str) -> str | None:
     for i, line in enumerate(lines):
         if match := _SKIP_3.search(line):
             return match["a"] if match["a"] is not None else (match["b"] or match["c"])
-        if "Marking task as SKIPPED" in line and i > 0:
-            return _SKIP_2_PREFIX.sub("", lines[i - 1]).strip()
+        if "Marking task as SKIPPED" in line:
+            before = (_SKIP_2_PREFIX.sub("", text).strip() for text in reversed(lines[:i]))
+            return next((t for t in before if t and not t.startswith("::")), None)
     return None
 
 

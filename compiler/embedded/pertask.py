@@ -26,12 +26,12 @@ from typing import Any
 __all__ = ["tasks_in_child_processes"]
 
 
-_FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
+# States a task is left in when its child died before Airflow recorded an outcome.
+_STILL_STARTING = frozenset({"None", "scheduled", "queued", "running"})
 
 
 def _say(text: str) -> None:
-    import time
-    print(text, f"at {time.time():.3f}", flush=True)
+    print(text, flush=True)
 
 
 def _run_task_airflow3(*, ti: Any, task: Any, run_triggerer: bool = False) -> None:
@@ -99,8 +99,9 @@ def _run_task_airflow2(*, ti: Any, session: Any, **_: Any) -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     session.expire_all()
+    ti.refresh_from_db(session=session)
     state = str(getattr(ti.state, "value", ti.state))
-    if os.waitstatus_to_exitcode(status) != 0 and state not in _FINISHED:
+    if os.waitstatus_to_exitcode(status) != 0 and state in _STILL_STARTING:
         from airflow.utils.state import TaskInstanceState
 
         ti.set_state(TaskInstanceState.FAILED, session=session)  # never loop on a dead child
