@@ -27,6 +27,7 @@ from pypedream_compiler.codegen.export import export_airflow
 from pypedream_compiler.codegen.ids import airflow_id
 from pypedream_compiler.codegen.locate import resolve_target
 from pypedream_compiler.embedded.logs import skip_reason
+from pypedream_compiler.embedded.rest import LiveAirflow
 from pypedream_compiler.embedded.runner import (
     PROCESS_PER_TASK,
     AirflowRunnerError,
@@ -79,6 +80,7 @@ def run_parity(
     rtol: float = 0.0,
     atol: float = 0.0,
     mode: str = PROCESS_PER_TASK,
+    airflow: LiveAirflow | None = None,
 ) -> ParityReport:
     """Run every case in Airflow, then natively, and compare them stage by stage.
 
@@ -88,13 +90,17 @@ def run_parity(
     `mode`: "process-per-task" (default) runs every Airflow task in a fresh process that has
     not imported the pipeline, as production executors do; "single-process" runs them all in
     one process (plain `dag.test()`: faster, but blind to state shared across tasks).
+    `airflow`: a live Airflow 3 (e.g. CeleryExecutor + PostgreSQL) to run on instead of the
+    embedded one: the DAG files go into its DAGs folder, runs are triggered and read over REST.
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
     """
     if rtol < 0 or atol < 0:
         raise ValueError(f"tolerances must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     python = Path(airflow_python) if airflow_python is not None else Path(sys.executable)
-    if airflow_python is None and airflow_version() is None:
+    if airflow is not None:
+        mode = "live"
+    elif airflow_python is None and airflow_version() is None:
         raise AirflowMissingError(
             'parity needs Apache Airflow: pip install "pypedream[airflow]" '
             "(or pass airflow_python= a Python that has it)"
@@ -102,7 +108,7 @@ def run_parity(
     prepared = _prepare(_as_cases(cases))
     work = Path(tempfile.mkdtemp(prefix="pypedream-parity-"))
     try:
-        batch, airflow_seconds = _run_airflow(prepared, python, work, keep, mode)
+        batch, airflow_seconds = _run_airflow(prepared, python, work, keep, mode, airflow)
         native_start = time.perf_counter()
         runs = tuple(
             _compare_run(case, batch.runs[i], keep, rtol, atol) for i, case in enumerate(prepared)
@@ -113,7 +119,7 @@ def run_parity(
             shutil.rmtree(work, ignore_errors=True)
     return ParityReport(
         airflow_version=batch.airflow_version,
-        airflow_python=str(python),
+        airflow_python=str(python) if airflow is None else airflow.url,
         airflow_home=batch.airflow_home if keep else None,
         rtol=rtol,
         atol=atol,
@@ -188,9 +194,14 @@ def _native_params(pipeline: Pipeline, conf: Mapping[str, Any]) -> dict[str, Any
 
 
 def _run_airflow(
-    prepared: list[_Prepared], python: Path, work: Path, keep: bool, mode: str
+    prepared: list[_Prepared],
+    python: Path,
+    work: Path,
+    keep: bool,
+    mode: str,
+    airflow: LiveAirflow | None,
 ) -> tuple[BatchReport, float]:
-    """Export every distinct pipeline, then run every case in one Airflow process."""
+    """Export every distinct pipeline, then run every case in one Airflow batch."""
     references = list(dict.fromkeys(case.reference for case in prepared))
     try:
         results = export_airflow(references, work / "exported")
@@ -202,15 +213,18 @@ def _run_airflow(
     requests = [DagRunRequest(c.dag_id, c.conf, c.logical_date) for c in prepared]
     start = time.perf_counter()
     try:
-        batch = run_in_environment(
-            python,
-            requests,
-            dags_dir_files=[r.path for r in results],
-            airflow_home=work / "airflow" if keep else None,
-            keep_home=keep,
-            env=_import_path_env(),
-            mode=mode,
-        )
+        if airflow is not None:  # a live Airflow: its DAGs folder, its executor, over REST
+            batch = airflow.run(requests, [r.path for r in results])
+        else:
+            batch = run_in_environment(
+                python,
+                requests,
+                dags_dir_files=[r.path for r in results],
+                airflow_home=work / "airflow" if keep else None,
+                keep_home=keep,
+                env=_import_path_env(),
+                mode=mode,
+            )
     except AirflowRunnerError as problem:
         if "has no Apache Airflow installed" in str(problem):
             raise AirflowMissingError(str(problem)) from problem
@@ -317,7 +331,7 @@ def _compare_stage(
 
 _HINT = (
     "; its declared inputs are equal on both sides, so a value reached stage {key!r} outside "
-    "them (a module-level global, a file or an environment variable another stage set?): in "
+    "them (a module-level global, a file, an environment variable or Airflow's own XCom?): in "
     "Airflow every task starts in a fresh process, so pass it as an output instead"
 )
 

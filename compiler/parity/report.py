@@ -129,7 +129,9 @@ class ParityReport:
     runs: tuple[RunParity, ...]
     airflow_seconds: float = 0.0
     native_seconds: float = 0.0
-    mode: str = "process-per-task"  # how Airflow ran the tasks ("single-process": one process)
+    # how Airflow ran the tasks: "process-per-task", "single-process" (one process) or "live"
+    # (a running Airflow's own executor, e.g. Celery workers)
+    mode: str = "process-per-task"
 
     @property
     def equal(self) -> bool:

@@ -110,9 +110,10 @@ def test_failures_compare_exception_type_and_message(report: ParityReport) -> No
 def test_a_consumer_of_airflows_own_xcom_sees_the_sqlite_int(report: ParityReport) -> None:
     row = _row(report, "read_airflow_xcom")
     if _major(report) >= 3:
-        assert (
-            row.difference == "stage 'read_airflow_xcom' output 'return': 25.0 (float) vs 25 (int)"
-        )
+        assert (row.difference or "").startswith(
+            "stage 'read_airflow_xcom' output 'return': 25.0 (float) vs 25 (int); its declared "
+            "inputs are equal on both sides, so a value reached stage 'read_airflow_xcom' outside"
+        )  # Airflow's own XCom is not one of its declared inputs
     else:  # Airflow 2.11 keeps the float
         assert row.equal
 
@@ -139,10 +140,10 @@ def test_unsupported_value_fails_in_airflow_as_it_does_with_fidelity(report: Par
     faithful = unsupported.run(airflow_fidelity=True, raise_on_failure=False)
     error = faithful.stages["makes_object"].error
     assert faithful.stages["makes_object"].status is StageStatus.FAILED
-    assert row.airflow_error == "".join(traceback.format_exception_only(error)).strip()
-    assert row.airflow_error.startswith(
-        "pypedream.errors.ValueTransportError: stage 'makes_object'"
-    )
+    expected = "".join(traceback.format_exception_only(error)).strip()
+    # A task in a child process logs the class name alone (Airflow 3's structured error).
+    assert row.airflow_error in (expected, expected.removeprefix("pypedream.errors."))
+    assert "ValueTransportError: stage 'makes_object'" in row.airflow_error
 
 
 def test_the_table_reads_well(report: ParityReport) -> None:

@@ -117,6 +117,7 @@ typed = Pipeline(
 
 # --- Final variables, attempts and skip reasons: parity compares them ------------------------
 
+
 def flaky(marker: str) -> str:
     """Fails on its first attempt on each side: `marker` is a fresh path per parity run."""
     path = pathlib.Path(f"{marker}.{'airflow' if 'airflow' in sys.modules else 'native'}")
