@@ -240,6 +240,8 @@ def parity(
     rtol: float = 0.0,
     atol: float = 0.0,
     fast: bool = False,
+    airflow_url: str | None = None,
+    dags_folder: str | None = None,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
@@ -261,6 +263,15 @@ def parity(
             python = python / "bin" / "python"
         if not python.is_file():
             raise CliError(f"--airflow-env {airflow_env!r}: no such Python; fix the path")
+    live = None
+    if (airflow_url is None) != (dags_folder is None):
+        raise CliError("--airflow-url and --dags-folder go together; pass both")
+    if airflow_url is not None and dags_folder is not None:
+        from pypedream_compiler import LiveAirflow
+
+        if not Path(dags_folder).is_dir():
+            raise CliError(f"--dags-folder {dags_folder!r}: no such directory; fix the path")
+        live = LiveAirflow(airflow_url, Path(dags_folder))
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:
         _, reference, params = _load_with_params(target, assignments, by_reference=True)
@@ -272,6 +283,7 @@ def parity(
                 rtol=rtol,
                 atol=atol,
                 mode="single-process" if fast else "process-per-task",
+                airflow=live,
             )
         except AirflowMissingError as problem:
             hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"

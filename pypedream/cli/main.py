@@ -63,6 +63,8 @@ def _parity(args: argparse.Namespace) -> int:
         rtol=args.rtol,
         atol=args.atol,
         fast=args.fast,
+        airflow_url=args.airflow_url,
+        dags_folder=args.dags_folder,
         stdout=sys.stdout,
         stderr=sys.stderr,
     )

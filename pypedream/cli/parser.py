@@ -225,6 +225,18 @@ def _add_parity(commands: Any) -> None:
         "state shared across tasks; default: each task in a fresh process, as in production",
     )
     parity.add_argument(
+        "--airflow-url",
+        metavar="URL",
+        help="run on this live Airflow 3 instead (e.g. http://127.0.0.1:8080, a Celery + "
+        "PostgreSQL deployment): its executor runs the tasks; needs --dags-folder",
+    )
+    parity.add_argument(
+        "--dags-folder",
+        metavar="DIR",
+        help="with --airflow-url: the DAGs folder its DAG processor watches (the DAG files "
+        "go into DIR/pypedream_parity/)",
+    )
+    parity.add_argument(
         "--airflow-env",
         metavar="PYTHON",
         help="run Airflow with this Python (or virtualenv directory), e.g. one with Airflow 2",
