@@ -7,7 +7,10 @@ the stack and checks every process is gone and the database dropped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import json
 import sys
 
 import psutil
@@ -97,6 +100,22 @@ def test_planted_differences_are_reported_on_celery_workers(report: ParityReport
     unequal = {row.stage for row in run.stages if not row.equal}
     # On PostgreSQL Airflow's own XCom keeps 25.0 a float (the SQLite trap is SQLite's).
     assert unequal == {"gold", "skip_in_airflow", "after_skip", "fail_with_side"}, run.render()
+
+
+def test_the_cli_points_parity_at_the_stack(celery_stack: CeleryStack) -> None:
+    from pypedream.cli.main import main
+
+    airflow = celery_stack.airflow
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["parity", f"{HOLES}:known_list", "--airflow-url", airflow.url]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*argv, "--dags-folder", str(airflow.dags_folder), "--json"])
+
+    assert code == 0, out.getvalue() + err.getvalue()
+    data = json.loads(out.getvalue())
+    assert data["equal"] is True
+    assert data["mode"] == "live"
+    assert data["airflow_python"] == airflow.url
 
 
 def test_stop_ends_every_process_and_drops_the_database(celery_stack: CeleryStack) -> None:
