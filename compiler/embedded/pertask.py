@@ -47,12 +47,13 @@ def _run_task_airflow3(*, ti: Any, task: Any, run_triggerer: bool = False) -> No
         workload = workloads.ExecuteTask.make(
             ti, dag_rel_path=task.dag.fileloc, bundle_info=BundleInfo(name="dags-folder")
         )
+        client = InProcessTestSupervisor._api_client(task.dag)  # type: ignore[no-untyped-call]
         supervise_task(
-            ti=workload.ti,
+            ti=workload.ti,  # type: ignore[arg-type]  # the workload's DTO, as executors pass it
             bundle_info=workload.bundle_info,
             dag_rel_path=workload.dag_rel_path,
             token="",
-            client=InProcessTestSupervisor._api_client(task.dag),
+            client=client,
             subprocess_logs_to_stdout=True,
         )
     except Exception:
@@ -76,10 +77,11 @@ def _run_task_airflow2(*, ti: Any, session: Any, **_: Any) -> None:
             from airflow.models.taskinstance import TaskInstance
 
             with contextlib.suppress(ImportError):  # its tables are FK targets of the TI's note
-                import airflow.providers.fab.auth_manager.models  # noqa: F401
+                import airflow.providers.fab.auth_manager.models  # type: ignore[import-not-found]  # noqa: F401
 
-            settings.engine.dispose(close=False)  # never share the parent's DB connections
-            own = settings.Session()
+            engine: Any = settings.engine
+            engine.dispose(close=False)  # never share the parent's DB connections
+            own = settings.Session()  # type: ignore[misc]
             fresh = (
                 own.query(TaskInstance)
                 .filter_by(
@@ -97,11 +99,11 @@ def _run_task_airflow2(*, ti: Any, session: Any, **_: Any) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    _child, exit_status = os.waitpid(pid, 0)
     session.expire_all()
     ti.refresh_from_db(session=session)
     state = str(getattr(ti.state, "value", ti.state))
-    if os.waitstatus_to_exitcode(status) != 0 and state in _STILL_STARTING:
+    if os.waitstatus_to_exitcode(exit_status) != 0 and state in _STILL_STARTING:
         from airflow.utils.state import TaskInstanceState
 
         ti.set_state(TaskInstanceState.FAILED, session=session)  # never loop on a dead child
