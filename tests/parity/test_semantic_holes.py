@@ -45,6 +45,19 @@ def test_system_exit_and_base_exceptions_fail_the_stage_natively(
     assert result.stages["next"].status is StageStatus.UPSTREAM_FAILED
 
 
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_the_cli_reports_sys_exit_as_a_failed_stage(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypedream.cli.main import main
+
+    code = main([command, f"{HOLES}:exits"])
+
+    assert code == 1
+    out = capsys.readouterr()
+    assert "StageExitError" in out.out + out.err
+
+
 def test_keyboard_interrupt_still_stops_the_run() -> None:
     from pypedream import Pipeline, Stage
 
