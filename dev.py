@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Set up and run pypedream on a fresh machine: only Python 3.10+ and pip are needed.
 
-    python3 dev.py demo   # install; run the bundled example natively, export it, check parity
-    python3 dev.py test   # install everything (Airflow 3 and 2.11 too), lint, run every test
+    python3 dev.py demo        # install; run the bundled example natively, export it, check parity
+    python3 dev.py test        # install everything (Airflow 3 and 2.11 too), lint, type-check,
+                               # run every test (extra arguments go to pytest)
+    python3 dev.py lint        # ruff check, ruff format --check, import-linter contracts
+    python3 dev.py typecheck   # mypy --strict over pypedream/ and compiler/ (pypedream_compiler)
 
 Environments live in .venv (pypedream + Airflow 3 + dev tools) and .venv-airflow2
 (Airflow 2.11, for the compatibility tests). They are reused while pyproject.toml is unchanged.
@@ -14,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -83,18 +87,42 @@ def demo() -> int:
     return 0
 
 
-def test(pytest_args: list[str]) -> int:
-    """Lint, check import layering, and run the whole test suite (Airflow 3 and 2.11)."""
-    env = _main_env("airflow,dev")
-    _ensure_env(AIRFLOW2_ENV, ["-e", ".", AIRFLOW2, "pandas", "pyarrow"])
+def lint(env: Path | None = None) -> int:
+    """ruff check, ruff format --check, and the import-linter contracts (the code's rooms)."""
+    env = env or _main_env("airflow,dev")
+    paths = ["pypedream", "compiler", "tests", "dev.py", "dev-airflow"]
     for command in (
-        [_bin(env, "ruff"), "check", "pypedream", "compiler", "tests", "dev.py"],
-        [_bin(env, "ruff"), "format", "--check", "pypedream", "compiler", "tests", "dev.py"],
+        [_bin(env, "ruff"), "check", *paths],
+        [_bin(env, "ruff"), "format", "--check", *paths],
         [_bin(env, "lint-imports")],
     ):
         code = _run(*command)
         if code:
             return code
+    return 0
+
+
+def typecheck(env: Path | None = None) -> int:
+    """mypy --strict (settings in pyproject.toml) over pypedream and pypedream_compiler.
+
+    `compiler/` ships as `pypedream_compiler`; mypy reads it through a link of that name.
+    """
+    env = env or _main_env("airflow,dev")
+    with tempfile.TemporaryDirectory(prefix="pypedream-typecheck-") as links:
+        (Path(links) / "pypedream_compiler").symlink_to(ROOT / "compiler")
+        environment = {**os.environ, "MYPYPATH": links}
+        return _run(
+            _bin(env, "mypy"), "-p", "pypedream", "-p", "pypedream_compiler", env=environment
+        )
+
+
+def test(pytest_args: list[str]) -> int:
+    """Lint, type-check, check import layering, run the whole test suite (Airflow 3 and 2.11)."""
+    env = _main_env("airflow,dev")
+    _ensure_env(AIRFLOW2_ENV, ["-e", ".", AIRFLOW2, "pandas", "pyarrow"])
+    code = lint(env) or typecheck(env)
+    if code:
+        return code
     environment = {**os.environ, "PYPEDREAM_AIRFLOW2_PYTHON": str(_bin(AIRFLOW2_ENV, "python"))}
     code = _run(_bin(env, "python"), "-m", "pytest", *pytest_args, env=environment)
     if code == 5:
@@ -104,12 +132,16 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    verbs = {
+        "demo": lambda: demo(),
+        "test": lambda: test(argv[1:]),
+        "lint": lambda: lint(),
+        "typecheck": lambda: typecheck(),
+    }
+    if not argv or argv[0] not in verbs:
         print(__doc__)
         return 2
-    if argv[0] == "demo":
-        return demo()
-    return test(argv[1:])
+    return verbs[argv[0]]()
 
 
 if __name__ == "__main__":

@@ -107,7 +107,9 @@ class ParityBatch:
             return None
         runner = self._runner
         if runner is None:
-            from pypedream_compiler.parity.harness import run_parity as runner
+            from pypedream_compiler.parity.harness import run_parity
+
+            runner = run_parity
         keys, cases = list(self._pending), list(self._pending.values())
         self._pending.clear()
         report = runner(

@@ -481,13 +481,25 @@ def _start_order(ti: dict[str, Any]) -> tuple[str, str, int]:
     return ti["start_date"] or "~", ti["task_id"], ti["map_index"]  # not started: last
 
 
+def read_envelope_trees(value: Any) -> dict[str, Any] | None:
+    """The output trees of a pypedream envelope (None if `value` is not one).
+
+    A standard-library copy of `pypedream.worker.envelope.read_envelope`, so this script runs
+    without pypedream; `tests/worker/test_contract.py` pins the two together.
+    """
+    if not isinstance(value, str) or not value.startswith(ENVELOPE_PREFIX):
+        return None
+    envelope = json.loads(value[len(ENVELOPE_PREFIX) :])
+    outputs = envelope.get("outputs") if isinstance(envelope, dict) else None
+    return outputs if isinstance(outputs, dict) else None
+
+
 def _outputs(server: Server, run_path: str, task_id: str, map_index: int) -> dict[str, Any] | None:
     path = f"{run_path}/taskInstances/{_quote(task_id)}/xcomEntries/{ENVELOPE_KEY}"
     status, body = _api(server, f"{path}?map_index={map_index}")
-    value = body.get("value") if status == 200 else None
-    if not isinstance(value, str) or not value.startswith(ENVELOPE_PREFIX):
+    trees = read_envelope_trees(body.get("value") if status == 200 else None)
+    if trees is None:
         return None
-    trees = json.loads(value[len(ENVELOPE_PREFIX) :])["outputs"]
     try:  # exact values when pypedream is importable here; the JSON trees otherwise
         from pypedream.worker.value_codec import from_tree
     except ImportError:

@@ -55,7 +55,7 @@ STAGES: ContextVar[Mapping[str, Mapping[str, Any]] | None] = ContextVar(
     "pypedream.STAGES", default=None
 )
 """Outputs of the current stage's ancestors: stage key -> {output key: value}."""
-STAGE: ContextVar[Stage | None] = ContextVar("pypedream.STAGE", default=None)
+STAGE: ContextVar[Stage[Any] | None] = ContextVar("pypedream.STAGE", default=None)
 STAGE_KEY: ContextVar[str | None] = ContextVar("pypedream.STAGE_KEY", default=None)
 RUN: ContextVar[RunInfo | None] = ContextVar("pypedream.RUN", default=None)
 LOG: ContextVar[Any] = ContextVar("pypedream.LOG", default=None)
@@ -77,7 +77,7 @@ def stages() -> Mapping[str, Mapping[str, Any]] | None:
     return STAGES.get()
 
 
-def stage() -> Stage | None:
+def stage() -> Stage[Any] | None:
     return STAGE.get()
 
 

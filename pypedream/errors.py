@@ -8,7 +8,11 @@
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
     ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
     ├── StageExitError (RuntimeError)          a stage raised SystemExit or another BaseException
+    ├── LogDestinationError (OSError)          the run's log file cannot be written; nothing ran
     └── PipelineFailed (RuntimeError)          a run finished with failed stages; carries the result
+
+`RunInterrupted` (KeyboardInterrupt) is raised by a run stopped with Ctrl-C; it carries the
+result with the stages that finished, were interrupted, or never started.
 
 `SkipStage` is control flow, not an error: raise it inside a stage to mark it skipped
 (its downstream stages are skipped too, as Airflow's AirflowSkipException does).
@@ -24,11 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InputBindingError",
+    "LogDestinationError",
     "OutputMappingError",
     "ParameterError",
     "PipelineDefinitionError",
     "PipelineFailed",
     "PypedreamError",
+    "RunInterrupted",
     "SkipStage",
     "StageExitError",
     "ValueTransportError",
@@ -105,10 +111,25 @@ class PipelineFailed(PypedreamError, RuntimeError):
         detail = f": {type(first).__name__}: {first}" if first is not None else ""
         noun = "stage" if len(failed) == 1 else "stages"
         super().__init__(
-            f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} failed "
-            f"({names}){detail}"
+            result.redact_text(
+                f"pipeline {result.pipeline!r} run {result.run_id}: {len(failed)} {noun} "
+                f"failed ({names}){detail}"
+            )
         )
 
 
 class SkipStage(Exception):
     """Raise inside a stage to mark it skipped; its downstream stages are skipped too."""
+
+
+class LogDestinationError(PypedreamError, OSError):
+    """The run's log file cannot be opened (unwritable directory, a file in the way, a name
+    too long); raised before any stage runs."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was stopped (Ctrl-C). `result` holds what finished and what did not start."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(f"pipeline {result.pipeline!r} run {result.run_id} was interrupted")

@@ -6,11 +6,10 @@ neither the definition nor the executor imports the worker side.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pypedream.execution.executor import RunObserver, run_pipeline
+from pypedream.execution.executor import run_pipeline
 
 if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
@@ -23,28 +22,14 @@ def run(
     pipeline: Pipeline,
     parameters: Mapping[str, Any],
     *,
-    max_workers: int | None = None,
-    fail_fast: bool = False,
-    raise_on_failure: bool = True,
-    run_id: str | None = None,
-    logical_date: dt.datetime | None = None,
-    observer: RunObserver | None = None,
     airflow_fidelity: bool = False,
+    **options: Any,
 ) -> RunResult:
-    """Run `pipeline` natively; with `airflow_fidelity`, values travel as in Airflow."""
+    """Run `pipeline` natively (`options` as `run_pipeline` takes them); with
+    `airflow_fidelity`, every stage's values reach downstream stages as in Airflow."""
     carry = None
     if airflow_fidelity:
         from pypedream.worker.transport import carry_like_airflow
 
         carry = carry_like_airflow
-    return run_pipeline(
-        pipeline,
-        parameters,
-        max_workers=max_workers,
-        fail_fast=fail_fast,
-        raise_on_failure=raise_on_failure,
-        run_id=run_id,
-        logical_date=logical_date,
-        observer=observer,
-        carry=carry,
-    )
+    return run_pipeline(pipeline, parameters, carry=carry, **options)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
+import gc
 import os
-import tempfile
-from collections.abc import Mapping, Sequence
+import secrets
+import stat
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from pypedream_compiler.codegen.check import check_dag_source
+from pypedream_compiler.codegen.ids import dag_file_name
 from pypedream_compiler.codegen.locate import resolve_target
 from pypedream_compiler.codegen.render import render_dag
 from pypedream_compiler.codegen.walk import build_dag_spec
@@ -57,15 +61,73 @@ def _without_command(text: str | None) -> str | None:
     return "".join(header + lines[5:])
 
 
+TEMPORARY_PREFIX = ".pypedream-export-"  # + "<pid>-<random>.tmp"; short, whatever the name
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: keep its file
+    return True
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete temporary files that an export killed mid-write left in `directory`.
+
+    A file whose writer (the pid in its name) still runs on this machine is kept.
+    """
+    removed: list[Path] = []
+    if not directory.is_dir():
+        return removed
+    for candidate in directory.glob(f"{TEMPORARY_PREFIX}*.tmp"):
+        pid_text = candidate.name[len(TEMPORARY_PREFIX) :].partition("-")[0]
+        pid = int(pid_text) if pid_text.isdigit() else None
+        if pid is not None and (pid == os.getpid() or _process_alive(pid)):
+            continue  # still being written (this process cleans up its own on failure)
+        candidate.unlink(missing_ok=True)
+        removed.append(candidate)
+    return removed
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the walk and the check build many short-lived,
+    acyclic objects (reference counting frees them). Left running, its full collections
+    re-scan every live object of a large pipeline and make export time grow faster than the
+    stage count (about 1.7x per stage at 10,000 stages, measured in CPU time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same directory and a rename.
+
+    A new file gets the mode the umask gives (like `open(path, "w")`); a replaced file keeps
+    its mode. The temporary name is short, so a 250-character dag_id still fits.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.parent / f"{TEMPORARY_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            if mode is not None:
+                os.fchmod(file.fileno(), mode)
             file.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -80,6 +142,7 @@ def export_airflow(
     force: bool = False,
     template_dir: str | os.PathLike[str] | None = None,
     regenerate_command: str | None = None,
+    airflow_version: str = "both",
 ) -> list[ExportResult]:
     """Write `<out_dir>/<dag_id>.py` for each pipeline (a Pipeline or 'module:attr').
 
@@ -87,8 +150,11 @@ def export_airflow(
     the defaults; `overrides` (AirflowOptions field names; None values ignored) go on top.
     `check=True` writes nothing and reports whether each file is up to date (the
     "Regenerate with" comment is not compared). Files that pypedream did not generate are
-    never overwritten unless `force=True`; nothing is deleted. Raises ExportError (nothing
-    written) when any pipeline cannot be exported.
+    never overwritten unless `force=True`; nothing is deleted but temporary files a killed
+    export left behind. `airflow_version` "2" or "3" writes that line's imports only; "both"
+    writes a file that imports what the installed Airflow has. Every option is checked the
+    way Airflow checks it (`airflow_option_problems`). Raises ExportError (nothing written)
+    when any pipeline cannot be exported.
     """
     items = [targets] if isinstance(targets, (Pipeline, str)) else list(targets)
     if dag_id is not None and len(items) != 1:
@@ -110,14 +176,15 @@ def export_airflow(
         except TypeError as problem:
             raise ExportError(f"unknown Airflow option: {problem}") from None
         command = regenerate_command or f"pypedream export-airflow {reference} -o {out_dir}"
-        spec = build_dag_spec(pipeline, reference, chosen, command)
-        if spec.dag_id in owners:
+        with _cyclic_gc_paused():
+            spec = build_dag_spec(pipeline, reference, chosen, command, airflow_version)
+        path = out / dag_file_name(spec.dag_id)
+        if path.name in owners:
             raise ExportError(
-                f"pipelines {owners[spec.dag_id]!r} and {reference!r} both export dag_id "
-                f"{spec.dag_id!r}; give one of them another dag_id"
+                f"pipelines {owners[path.name]!r} and {reference!r} both export to "
+                f"{path.name!r} (dag_id {spec.dag_id!r}); give one of them another dag_id"
             )
-        owners[spec.dag_id] = reference
-        path = out / f"{spec.dag_id}.py"
+        owners[path.name] = reference
         try:
             source = render_dag(spec, templates)
         except jinja2.TemplateError as problem:
@@ -125,7 +192,8 @@ def export_airflow(
             where = f" at {getattr(problem, 'filename', None)}:{line}" if line else ""
             kind = type(problem).__name__
             raise ExportError(f"the DAG template failed{where}: {kind}: {problem}") from problem
-        check_dag_source(source, str(path), strict_shape=templates is None)
+        with _cyclic_gc_paused():
+            check_dag_source(source, str(path), strict_shape=templates is None)
         current = path.read_text(encoding="utf-8") if path.exists() else None
         rendered.append((pipeline.name, spec.dag_id, path, source, current))
     for _, _, path, _, current in rendered:
@@ -135,6 +203,9 @@ def export_airflow(
                 "(move it away, or pass --force / force=True)"
             )
     results = []
+    if not check:
+        for directory in {path.parent for _, _, path, _, _ in rendered}:
+            remove_stale_temporaries(directory)
     for name, spec_dag_id, path, source, current in rendered:
         same = _without_command(current) == _without_command(source)
         if check:

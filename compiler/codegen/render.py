@@ -6,7 +6,7 @@ import importlib.resources
 from pathlib import Path
 
 import jinja2
-from pypedream_compiler.codegen.literal import call_arguments, py_literal
+from pypedream_compiler.codegen.literal import call_arguments, py_literal, py_text, py_value
 from pypedream_compiler.codegen.spec import DagSpec, ParamSpec, TaskSpec
 
 __all__ = ["DAG_TEMPLATE", "environment", "render_dag"]
@@ -36,6 +36,8 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["py"] = py_literal  # {{ value | py(indent, before, after) }}
+    env.filters["pyvalue"] = py_value  # also timedeltas
+    env.filters["pytext"] = py_text  # long or multi-line strings
     return env
 
 
@@ -51,18 +53,28 @@ def render_dag(spec: DagSpec, template_dir: Path | None = None) -> str:
         spec=spec,
         data_flow=data_flow,
         param_arguments=_param_arguments,
-        operator_arguments=lambda task: _operator_arguments(spec, task),
+        operator_arguments=_operator_arguments,
     )
 
 
-def _operator_arguments(spec: DagSpec, task: TaskSpec) -> str:
-    """`PythonOperator(...)` arguments; retry settings only where they differ from the DAG's."""
-    arguments = [f"task_id={py_literal(task.task_id)}", "python_callable=run_stage"]
-    if task.retries != spec.retries:
+def _operator_arguments(task: TaskSpec) -> str:
+    """`PythonOperator(...)` arguments: retry settings only where the task sets its own.
+
+    The task_id is a literal when the variable has the same name, else it is looked up in
+    TASK_IDS by stage key (a task_id that is no Python name cannot match its variable).
+    """
+    task_id = (
+        py_literal(task.task_id)
+        if task.var == task.task_id
+        else f"TASK_IDS[{py_literal(task.stage_key)}]"
+    )
+    arguments = [f"task_id={task_id}", "python_callable=run_stage"]
+    if task.retries is not None:
         arguments.append(f"retries={py_literal(task.retries)}")
-    if task.retry_delay_seconds != spec.retry_delay_seconds:
-        seconds = py_literal(task.retry_delay_seconds)
-        arguments.append(f"retry_delay=datetime.timedelta(seconds={seconds})")
+    if task.retry_delay is not None:
+        arguments.append(f"retry_delay={py_value(task.retry_delay)}")
+    if task.doc_md is not None:
+        arguments.append(f"doc_md={py_text(task.doc_md, 8, len('doc_md='), 1)}")
     before = len(task.var) + len(" = PythonOperator(")
     return call_arguments(arguments, 4, before, len(")"))
 
@@ -74,7 +86,9 @@ def _param_arguments(param: ParamSpec) -> str:
         arguments.append(f"type={py_literal(param.schema_type, 12, 5)}")
     if param.schema_format:
         arguments.append(f"format={py_literal(param.schema_format)}")
+    if param.title:
+        arguments.append(f"title={py_literal(param.title)}")
     if param.description:
-        arguments.append(f"description={py_literal(param.description)}")
+        arguments.append(f"description={py_text(param.description, 12, len('description='), 1)}")
     before = len(py_literal(param.name)) + len(": Param(")
     return call_arguments(arguments, 8, before, len("),"))

@@ -6,6 +6,7 @@ literal); identifiers (`var`) were made safe in the walk.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ __all__ = ["DagSpec", "EdgeSpec", "FlowSpec", "ParamSpec", "TaskSpec"]
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One DAG param: `Param(default, type=..., format=..., description=...)`."""
+    """One DAG param: `Param(default, type=..., format=..., title=..., description=...)`."""
 
     name: str
     schema_type: Any  # a JSON-schema type name, a list of them, or None for any
@@ -22,6 +23,7 @@ class ParamSpec:
     default: Any = None
     schema_format: str | None = None
     description: str | None = None
+    title: str | None = None  # the trigger form's label
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,17 @@ class FlowSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One PythonOperator running one stage."""
+    """One PythonOperator running one stage. Retry settings are None when the DAG's
+    default_args carry them or nobody set them."""
 
     task_id: str
     stage_key: str
     var: str
-    retries: int
-    retry_delay_seconds: float
+    retries: int | None
+    retry_delay: dt.timedelta | None
     upstream_vars: tuple[str, ...]
     flows: tuple[FlowSpec, ...]
-    doc: str | None = None
+    doc_md: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,17 @@ class DagSpec:
     pypedream_version: str
     regenerate_command: str
     description: str | None
-    schedule: str | None
+    doc_md: str
+    schedule: str | dt.timedelta | None
     start_date: tuple[int, ...]  # year, month, day, hour, minute, second (UTC)
     catchup: bool
     tags: tuple[str, ...]
-    default_args: dict[str, Any]
-    retries: int  # the most common stage setting, in default_args; tasks state differences
-    retry_delay_seconds: float
+    default_args: dict[str, Any]  # literals, and timedeltas for the timedelta arguments
     max_active_runs: int | None
     params: tuple[ParamSpec, ...]
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
+    airflow_version: str = "both"  # "2", "3", or "both" (imports that work on either)
 
     @property
     def task_ids(self) -> dict[str, str]:

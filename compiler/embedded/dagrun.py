@@ -95,7 +95,7 @@ def read_run(
     if major >= 3:
         from airflow.models.xcom import XComModel as XCom
     else:
-        from airflow.models.xcom import XCom  # type: ignore[no-redef]
+        from airflow.models.xcom import XCom
 
     ti, run = TaskInstance, (dag_id, run_id)
     with create_session() as session:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,7 @@ def run_parity(
     atol: float = 0.0,
     mode: str = PROCESS_PER_TASK,
     airflow: LiveAirflow | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ParityReport:
     """Run every case in Airflow, then natively, and compare them stage by stage.
 
@@ -94,6 +95,7 @@ def run_parity(
     embedded one: the DAG files go into its DAGs folder, runs are triggered and read over REST.
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
+    `progress` receives a line at each step (the CLI shows it with the elapsed time).
     """
     if rtol < 0 or atol < 0:
         raise ValueError(f"tolerances must be >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -108,7 +110,13 @@ def run_parity(
     prepared = _prepare(_as_cases(cases))
     work = Path(tempfile.mkdtemp(prefix="pypedream-parity-"))
     try:
+        if progress is not None:
+            runs_text = "1 DAG run" if len(prepared) == 1 else f"{len(prepared)} DAG runs"
+            where = airflow.url if airflow is not None else f"{python}, {mode}"
+            progress(f"parity: exporting and running {runs_text} in Airflow ({where})")
         batch, airflow_seconds = _run_airflow(prepared, python, work, keep, mode, airflow)
+        if progress is not None:
+            progress(f"parity: Airflow took {airflow_seconds:.1f}s; running natively and comparing")
         native_start = time.perf_counter()
         runs = tuple(
             _compare_run(case, batch.runs[i], keep, rtol, atol) for i, case in enumerate(prepared)
@@ -300,7 +308,7 @@ def _compare_stage(
         task: TaskReport | None = run.task(task_id)
     except KeyError:
         task = None
-    state = task.state if task is not None else "missing"
+    state = (task.state or "not run") if task is not None else "missing"
     theirs = _STATUS.get(state, state)
     errors = (_exception(mine), task.exception if task and state == "failed" else None)
     row = StageParity(key, task_id, mine.status.value, theirs, "-", None, *errors)

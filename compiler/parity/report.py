@@ -74,7 +74,8 @@ class RunParity:
         return found
 
     def render(self) -> str:
-        params = json.dumps(self.params, ensure_ascii=False) if self.params else "defaults"
+        shown = _shown_params(self.params)
+        params = json.dumps(shown, ensure_ascii=False) if shown else "defaults"
         lines = [
             f"pipeline {self.pipeline!r} ({self.reference}) with {params}",
             f"run_id {self.run_id}, logical date {self.logical_date}",
@@ -103,7 +104,7 @@ class RunParity:
             "pipeline": self.pipeline,
             "reference": self.reference,
             "dag_id": self.dag_id,
-            "params": self.params,
+            "params": _shown_params(self.params),
             "run_id": self.run_id,
             "logical_date": self.logical_date,
             "airflow_state": self.airflow_state,
@@ -209,3 +210,11 @@ def _cell(text: str) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+
+
+def _shown_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The run conf as reports show it: values under sensitive key names (Airflow's rule) as
+    `***`. (`pypedream parity` also masks the values of secret parameters wherever they are.)"""
+    from pypedream.definition.secrets import Redactor
+
+    return Redactor().mapping(params)

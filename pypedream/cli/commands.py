@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
     from pypedream.definition.airflow_options import AirflowOptions
 
-__all__ = ["check", "export_airflow", "parity", "run"]
+__all__ = ["check", "export_airflow", "graph", "parity", "run"]
 
 MISSING_EXTRA = (
     'pypedream export-airflow needs the "airflow" extra: pip install "pypedream[airflow]"'
@@ -35,43 +36,99 @@ def run(
     fail_fast: bool = False,
     as_json: bool = False,
     run_id: str | None = None,
+    quiet: bool = False,
+    log_level: str | None = None,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
     """Load TARGET, convert `-p` values, run the pipeline, report; return the exit code.
 
-    Raises CliError, PipelineDefinitionError or ParameterError before anything runs. With
-    `as_json`, stdout carries only the result: whatever the pipeline prints goes to stderr.
+    Raises CliError, PipelineDefinitionError or ParameterError before anything runs (and
+    LogDestinationError when the log file cannot be written). With `as_json`, stdout carries
+    only the result: whatever the pipeline prints goes to stderr. `quiet` turns the console
+    log and progress off and prints failures and the verdict only; `log_level` sets the
+    console's level.
     """
-    from pypedream.cli.conversion import convert_parameters, parse_assignments
+    from pypedream.cli.interrupts import GracefulStop
     from pypedream.cli.progress import LiveProgress, wants_progress
     from pypedream.cli.report import format_failures
-    from pypedream.cli.target import load_pipeline
+    from pypedream.errors import RunInterrupted
 
-    texts = parse_assignments(assignments)
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:
-        pipeline = load_pipeline(target)
-        pipeline.validate()
-        params = convert_parameters(pipeline.parameters, texts, pipeline.name)
-        pipeline.parameters.resolve(params, pipeline.name)  # missing/mistyped: fail before drawing
-        progress = LiveProgress(len(pipeline.stages), stderr) if wants_progress(stderr) else None
-        with progress or contextlib.nullcontext():
-            result = pipeline.run(
-                params,
-                max_workers=workers,
-                fail_fast=fail_fast,
-                raise_on_failure=False,
-                run_id=run_id,
-                observer=progress,
-            )
-    if not result.ok:
+        pipeline, _, params = _load_with_params(target, assignments, by_reference=False)
+        pipeline = _with_console(pipeline, quiet, log_level)
+        show_progress = not quiet and wants_progress(stderr)
+        progress = (
+            LiveProgress(len(pipeline.stages), stderr, clock=time.monotonic, tick=1.0)
+            if show_progress
+            else None
+        )
+        with progress or contextlib.nullcontext(), GracefulStop(progress, stderr) as observer:
+            try:
+                result = pipeline.run(
+                    params,
+                    max_workers=workers,
+                    fail_fast=fail_fast,
+                    raise_on_failure=False,
+                    run_id=run_id,
+                    observer=observer,
+                )
+            except RunInterrupted as stopped:  # a second Ctrl-C: stopped at once
+                result = stopped.result
+    if result.failed:
         print(format_failures(result) + "\n", file=stderr, flush=True)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2), file=stdout, flush=True)
+    elif quiet:
+        print(result.summary().split("\n\n", 1)[-1], file=stdout, flush=True)
     else:
         print(result.summary(), file=stdout, flush=True)
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
     return ExitCode.OK if result.ok else ExitCode.STAGE_FAILED
+
+
+def _with_console(pipeline: Any, quiet: bool, log_level: str | None) -> Any:
+    """The pipeline with the console settings of --quiet / --log-level applied. Its console
+    leaves stage tracebacks out: the failure report prints each once, after the run."""
+    import dataclasses
+
+    settings = pipeline.log_settings
+    if settings is None:
+        return pipeline
+    changes: dict[str, Any] = {"console_tracebacks": False}
+    if quiet:
+        changes["stream"] = False
+    elif log_level is not None:
+        changes["console_level"] = log_level
+    return pipeline.with_log_settings(dataclasses.replace(settings, **changes))
+
+
+def graph(
+    target: str, *, graph_format: str | None = None, output: str | None = None, stdout: IO[str]
+) -> ExitCode:
+    """Print (or write to `output`) TARGET's graph as Mermaid, DOT or SVG."""
+    from pypedream.cli.target import load_pipeline
+    from pypedream.views.graph import to_dot, to_mermaid, to_svg
+
+    if graph_format is None:
+        suffix = Path(output).suffix.lower() if output else ""
+        graph_format = {".dot": "dot", ".gv": "dot", ".svg": "svg"}.get(suffix, "mermaid")
+    pipeline = load_pipeline(target)
+    pipeline.validate()
+    render = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}[graph_format]
+    text = render(pipeline)
+    if output is None:
+        stdout.write(text)
+        stdout.flush()
+        return ExitCode.OK
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as problem:
+        raise CliError(f"cannot write {output!r}: {problem.strerror or problem}") from None
+    print(f"wrote {output}", file=stdout, flush=True)
+    return ExitCode.OK
 
 
 def export_airflow(
@@ -82,6 +139,7 @@ def export_airflow(
     check: bool = False,
     force: bool = False,
     template_dir: str | None = None,
+    airflow_version: str = "both",
     schedule: str | None = None,
     start_date: dt.datetime | None = None,
     catchup: bool | None = None,
@@ -104,7 +162,7 @@ def export_airflow(
         )
         from pypedream_compiler import export_airflow as export
     except ImportError as problem:
-        if (problem.name or "").partition(".")[0] not in {"jinja2", "libcst"}:
+        if (problem.name or "").partition(".")[0] != "jinja2":
             raise
         raise CliError(MISSING_EXTRA) from None
     from pypedream.cli.conversion import convert_value, parse_assignments
@@ -117,7 +175,7 @@ def export_airflow(
     if template_dir is not None and not Path(template_dir).is_dir():
         raise CliError(f"--template-dir {template_dir!r}: no such directory; fix the path")
     texts = parse_assignments(
-        default_args, option="--default-arg", noun="default_arg", example="retries=2"
+        default_args, option="--default-arg", noun="default_arg", example="pool=etl"
     )
     overrides: dict[str, Any] = {
         "schedule": schedule,
@@ -145,6 +203,7 @@ def export_airflow(
                     force=force,
                     template_dir=template_dir,
                     regenerate_command=regenerate_command,
+                    airflow_version=airflow_version,
                 )
             except ExportError as problem:
                 problems.append(str(problem))
@@ -218,6 +277,7 @@ def _load_with_params(
     its converted, checked `-p` values."""
     from pypedream.cli.conversion import convert_parameters, parse_assignments
     from pypedream.cli.target import load_pipeline, load_reference
+    from pypedream.definition.parameter_use import annotated_parameter_types
 
     texts = parse_assignments(assignments)
     if by_reference:
@@ -225,7 +285,8 @@ def _load_with_params(
     else:
         pipeline, reference = load_pipeline(target), target
     pipeline.validate()
-    params = convert_parameters(pipeline.parameters, texts, pipeline.name)
+    annotated = annotated_parameter_types(pipeline.stages)
+    params = convert_parameters(pipeline.parameters, texts, pipeline.name, annotated)
     pipeline.parameters.resolve(params, pipeline.name)  # missing/mistyped: fail before running
     return pipeline, reference, params
 
@@ -272,25 +333,41 @@ def parity(
         if not Path(dags_folder).is_dir():
             raise CliError(f"--dags-folder {dags_folder!r}: no such directory; fix the path")
         live = LiveAirflow(airflow_url, Path(dags_folder))
+    from pypedream.cli.progress import StatusLine, wants_progress
+
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
+    status = StatusLine(stderr, time.monotonic) if wants_progress(stderr) else None
+
+    def show(step: str) -> None:  # on a terminal a live line with the elapsed time
+        if status is not None:
+            status.set(step)
+        else:
+            print(step, file=stderr, flush=True)
+
     with quiet_stdout:
-        _, reference, params = _load_with_params(target, assignments, by_reference=True)
+        pipeline, reference, params = _load_with_params(target, assignments, by_reference=True)
         try:
-            report = run_parity(
-                [(reference, params)],
-                airflow_python=python,
-                keep=keep,
-                rtol=rtol,
-                atol=atol,
-                mode="single-process" if fast else "process-per-task",
-                airflow=live,
-            )
+            with status or contextlib.nullcontext():
+                report = run_parity(
+                    [(reference, params)],
+                    airflow_python=python,
+                    keep=keep,
+                    rtol=rtol,
+                    atol=atol,
+                    mode="single-process" if fast else "process-per-task",
+                    airflow=live,
+                    progress=show,
+                )
         except AirflowMissingError as problem:
             hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"
             raise CliError(hint) from None
         except ParityError as problem:
             raise CliError(str(problem)) from None
-    print(report.to_json() if as_json else report.render(), file=stdout, flush=True)
+    from pypedream.definition.secrets import Redactor
+
+    secrets = pipeline.parameters.resolve(params, pipeline.name).secret_values()
+    text = report.to_json() if as_json else report.render()
+    print(Redactor(secrets).text(text), file=stdout, flush=True)
     return ExitCode.OK if report.equal else ExitCode.DIFFERS
 
 
@@ -299,6 +376,8 @@ def check(
     assignments: Sequence[str] = (),
     *,
     as_json: bool = False,
+    quiet: bool = False,
+    log_level: str | None = None,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
@@ -313,6 +392,7 @@ def check(
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
     with quiet_stdout:
         pipeline, _, params = _load_with_params(target, assignments, by_reference=False)
+        pipeline = _with_console(pipeline, quiet, log_level)
         result = pipeline.run(params, raise_on_failure=False)
     report = check_readiness(result, pipeline)
     if result.failed:

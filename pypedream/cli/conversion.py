@@ -22,8 +22,9 @@ CONVERSION_HELP = """\
   str as given; int; float; bool true/false/yes/no/1/0 (any case);
   list and dict as JSON ('[1, 2]', '{"k": 1}'); date and datetime in ISO format
   (2024-01-31, 2024-01-31T12:00:00); another type T: T(VALUE) (an Enum: by value or name).
-  No type (no default, or None): JSON when VALUE parses as JSON (1, true, null, [..]),
-  else the text as given."""
+  A required parameter without a type takes the annotation of the argument it binds
+  (`day: date` -> an ISO date). No type at all (no default, or None, no annotation):
+  JSON when VALUE parses as JSON (1, true, null, [..]), else the text as given."""
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -62,9 +63,16 @@ def parse_assignments(
 
 
 def convert_parameters(
-    parameters: Parameters, texts: Mapping[str, str], pipeline: str
+    parameters: Parameters,
+    texts: Mapping[str, str],
+    pipeline: str,
+    annotated: Mapping[str, type] | None = None,
 ) -> dict[str, Any]:
-    """Convert every `-p` text by its parameter's type; one CliError lists every problem."""
+    """Convert every `-p` text by its parameter's type; one CliError lists every problem.
+
+    A parameter with neither a type nor a default takes its type from `annotated` (the
+    annotation of the function argument it binds, `definition.parameter_use`).
+    """
     specs = parameters.specs
     values: dict[str, Any] = {}
     problems: list[str] = []
@@ -73,10 +81,16 @@ def convert_parameters(
         if spec is None:
             problems.append(_unknown(name, list(specs), pipeline))
             continue
+        expected = spec.value_type
+        if expected is None and spec.required and annotated:
+            expected = annotated.get(name)
         try:
-            values[name] = convert_value(text, spec.value_type)
+            values[name] = convert_value(text, expected)
         except ValueError as problem:
-            problems.append(f"parameter {name!r}: {problem}")
+            reason = str(problem)
+            if spec.secret:
+                reason = reason.replace(repr(text), "***")
+            problems.append(f"parameter {name!r}: {reason}")
     if problems:
         noun = "parameter problem" if len(problems) == 1 else "parameter problems"
         headline = f"{len(problems)} {noun} in pipeline {pipeline!r} (nothing was run)"

@@ -8,6 +8,8 @@ __all__ = [
     "CHECK_EPILOG",
     "EXPORT_DESCRIPTION",
     "EXPORT_EPILOG",
+    "GRAPH_DESCRIPTION",
+    "GRAPH_EPILOG",
     "NAME_HELP",
     "PARITY_DESCRIPTION",
     "PARITY_EPILOG",
@@ -17,7 +19,10 @@ __all__ = [
 
 RUN_DESCRIPTION = """\
 Run a pipeline in this process and print a per-stage summary and the log path.
-On a terminal a live progress line shows stages done / running / failed."""
+On a terminal a live progress line shows stages done / running / failed and the
+elapsed time. NO_COLOR=1 turns colour off; --quiet prints failures and the verdict only.
+Ctrl-C stops starting stages, waits for the running ones, prints the summary with the
+interrupted stages, and exits 130."""
 
 NAME_HELP = """\
 NAME is a Pipeline, or a function taking no arguments that returns one; dotted
@@ -118,4 +123,23 @@ exit status:
 examples:
   pypedream check pypedream.examples.sales:pipeline -p region=north
   pypedream check my_project.flows:daily --json
+"""
+
+GRAPH_DESCRIPTION = """\
+Draw a pipeline's graph: stages labelled with their function names, the parameters
+they read, data edges (labelled with the output when it is not the return value) and
+dashed after=[...] edges. Mermaid renders in GitHub, GitLab and Jupyter markdown."""
+
+GRAPH_EPILOG = """\
+TARGET is package.module:NAME or path/to/file.py:NAME
+{names}
+
+exit status:
+  0    the graph was printed or written
+  2    usage, target or definition error, or Graphviz failed
+
+examples:
+  pypedream graph pypedream.examples.seed:pipeline
+  pypedream graph pypedream.examples.sales:pipeline -o sales.dot
+  pypedream graph pypedream.examples.sales:pipeline -o sales.svg
 """

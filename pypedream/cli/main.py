@@ -10,7 +10,7 @@ from typing import Any
 
 from pypedream.cli.errors import CliError, ExitCode
 from pypedream.cli.parser import build_parser
-from pypedream.errors import ParameterError, PipelineDefinitionError
+from pypedream.errors import LogDestinationError, ParameterError, PipelineDefinitionError
 
 __all__ = ["build_parser", "main"]
 
@@ -25,8 +25,18 @@ def _run(args: argparse.Namespace) -> int:
         fail_fast=args.fail_fast,
         as_json=args.as_json,
         run_id=args.run_id,
+        quiet=args.quiet,
+        log_level=args.log_level,
         stdout=sys.stdout,
         stderr=sys.stderr,
+    )
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from pypedream.cli import commands
+
+    return commands.graph(
+        args.target, graph_format=args.graph_format, output=args.output, stdout=sys.stdout
     )
 
 
@@ -40,6 +50,7 @@ def _export_airflow(args: argparse.Namespace) -> int:
         check=args.check,
         force=args.force,
         template_dir=args.template_dir,
+        airflow_version=args.airflow_version,
         schedule=args.schedule,
         start_date=args.start_date,
         catchup=args.catchup,
@@ -74,7 +85,13 @@ def _check(args: argparse.Namespace) -> int:
     from pypedream.cli import commands
 
     return commands.check(
-        args.target, args.assignments, as_json=args.as_json, stdout=sys.stdout, stderr=sys.stderr
+        args.target,
+        args.assignments,
+        as_json=args.as_json,
+        quiet=args.quiet,
+        log_level=args.log_level,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
     )
 
 
@@ -89,6 +106,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export-airflow": _export_airflow,
     "parity": _parity,
     "check": _check,
+    "graph": _graph,
 }
 
 
@@ -106,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = argv  # as typed: export-airflow records it in the DAG file header
     try:
         return int(_HANDLERS[args.command](args))
-    except (CliError, PipelineDefinitionError, ParameterError) as problem:
+    except (CliError, PipelineDefinitionError, ParameterError, LogDestinationError) as problem:
         print(f"Error: {problem}", file=sys.stderr, flush=True)
         return getattr(problem, "exit_code", ExitCode.USAGE)
     except KeyboardInterrupt:

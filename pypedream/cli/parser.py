@@ -47,7 +47,7 @@ def _start_date(text: str) -> dt.datetime:
     from pypedream.cli.conversion import convert_value
 
     try:
-        moment = convert_value(text, dt.datetime)
+        moment: dt.datetime = convert_value(text, dt.datetime)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO date or datetime (2024-01-31, 2024-01-31T06:00:00+02:00), "
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_airflow(commands)
     _add_parity(commands)
     _add_check(commands)
+    _add_graph(commands)
     return parser
 
 
@@ -115,6 +116,33 @@ def _add_pipeline_arguments(command: argparse.ArgumentParser, target_help: str) 
     )
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(text: str) -> str:
+    if text.upper() not in _LEVELS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(_LEVELS)}, got {text!r}")
+    return text.upper()
+
+
+def _add_console_options(command: argparse.ArgumentParser) -> None:
+    """--quiet and --log-level: what the run shows on the terminal (the log file is unchanged)."""
+    shown = command.add_mutually_exclusive_group()
+    shown.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no live log or progress line; print failures and the verdict only",
+    )
+    shown.add_argument(
+        "--log-level",
+        type=_log_level,
+        metavar="LEVEL",
+        help="show console log events at LEVEL and above (DEBUG, INFO, WARNING, ERROR, "
+        "CRITICAL; default: the pipeline's console_level, INFO); the log file keeps its level",
+    )
+
+
 def _add_json_option(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument(
         "--json",
@@ -144,6 +172,7 @@ def _add_run(commands: Any) -> None:
     )
     _add_json_option(run, "result")
     run.add_argument("--run-id", type=_run_id, metavar="ID", help="use ID instead of a new run id")
+    _add_console_options(run)
 
 
 def _add_export_airflow(commands: Any) -> None:
@@ -174,6 +203,12 @@ def _add_export_airflow(commands: Any) -> None:
     export.add_argument(
         "--template-dir", metavar="DIR", help="look for dag.py.j2 here before the built-in one"
     )
+    export.add_argument(
+        "--airflow-version",
+        choices=("2", "3", "both"),
+        default="both",
+        help="write imports for Airflow 2 or 3 only (default: both, chosen when Airflow parses it)",
+    )
     airflow = export.add_argument_group("Airflow options")
     airflow.add_argument(
         "--schedule", metavar="CRON", help="a cron expression or preset such as @daily"
@@ -199,7 +234,7 @@ def _add_export_airflow(commands: Any) -> None:
         metavar="KEY=VALUE",
         action="append",
         default=[],
-        help="an operator default argument, e.g. retries=2 (repeat for several)",
+        help="an operator default argument, e.g. pool=etl (repeat for several)",
     )
 
 
@@ -261,3 +296,27 @@ def _add_check(commands: Any) -> None:
     )
     _add_pipeline_arguments(check, "package.module:NAME or file.py:NAME")
     _add_json_option(check, "report")
+    _add_console_options(check)
+
+
+def _add_graph(commands: Any) -> None:
+    graph = _add_command(
+        commands,
+        "graph",
+        "print or write a pipeline's graph (Mermaid, Graphviz DOT or SVG)",
+        help_text.GRAPH_DESCRIPTION,
+        help_text.GRAPH_EPILOG,
+    )
+    graph.add_argument("target", metavar="TARGET", help="package.module:NAME or file.py:NAME")
+    graph.add_argument(
+        "-f",
+        "--format",
+        dest="graph_format",
+        choices=("mermaid", "dot", "svg"),
+        default=None,
+        help="mermaid (default), dot, or svg (Graphviz's layout when `dot` is installed, "
+        "else a built-in one); default: from the -o file's suffix, else mermaid",
+    )
+    graph.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of printing to stdout"
+    )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from pypedream.definition.stage import Stage
 
@@ -79,8 +79,8 @@ def find_cycle(upstream: Mapping[str, Sequence[str]]) -> list[str] | None:
 class StageGraph:
     """Stages of a pipeline with their edges and a deterministic topological order."""
 
-    def __init__(self, stages: Mapping[str, Stage]) -> None:
-        self.stages: Mapping[str, Stage] = MappingProxyType(dict(stages))
+    def __init__(self, stages: Mapping[str, Stage[Any]]) -> None:
+        self.stages: Mapping[str, Stage[Any]] = MappingProxyType(dict(stages))
         self.upstream: Mapping[str, tuple[str, ...]] = MappingProxyType(
             {key: stage.upstream for key, stage in self.stages.items()}
         )

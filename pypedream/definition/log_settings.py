@@ -19,9 +19,14 @@ class LoggerSettings:
     - `stream`: True for pretty console output on stderr, False for none, or a text stream.
     - `file`: True for a new `<name>_<run_id>.jsonl` in `log_dir` per run, False for none, a
       file name (in `log_dir`) or a path (appended to).
+    - `stdlib`: True (logger "pypedream") or a logger name: send every event to that stdlib
+      logger instead of the console, so `logging.dictConfig` and your handlers apply. Each
+      record's message is the event as JSON; `record.pypedream` holds it as a dict.
     - `handlers`: stdlib handlers that receive every event instead of `stream` and `file`.
     - `override_logger`: a structlog logger (or stdlib Logger) to use instead of all the above.
     - `level` filters the file, `console_level` the console.
+    - `console_tracebacks`: False leaves stage failures' tracebacks off the console (the CLI
+      prints each once in its failure report; the file always keeps them).
     """
 
     name: str | None = None
@@ -29,9 +34,11 @@ class LoggerSettings:
     stream: bool | IO[str] = True
     file: bool | str | os.PathLike[str] = True
     handlers: Sequence[logging.Handler] | None = None
+    stdlib: bool | str = False
     override_logger: Any = None
     level: int | str = "DEBUG"
     console_level: int | str = "INFO"
+    console_tracebacks: bool = True
 
     def file_path(self, pipeline: str, run_id: str) -> Path | None:
         """Where this run's JSON lines go (None: no file)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,18 +21,21 @@ class Parameter:
 
     `type` defaults to the type of the default value (an int is accepted for a float, a tuple for
     a list). A default of None, or no default and no type, accepts any value.
+    `secret=True` masks the value as `***` in logs, summaries, reprs and reports, and makes the
+    exported DAG's trigger form a password field that holds no default.
     """
 
     default: Any = MISSING
     description: str | None = None
     type: type | None = None
+    secret: bool = False
 
     @property
     def required(self) -> bool:
         return self.default is MISSING
 
     @property
-    def value_type(self) -> type | None:
+    def value_type(self) -> builtins.type | None:
         """The accepted type, explicit or inferred from the default (None: anything)."""
         if self.type is not None:
             return self.type
@@ -47,7 +51,8 @@ class Parameter:
         expected = self.value_type
         if expected is None or _accepts(expected, value):
             return None
-        return f"expected {expected.__name__}, got {type(value).__name__} ({value!r:.60})"
+        shown = "***" if self.secret else f"{value!r:.60}"
+        return f"expected {expected.__name__}, got {type(value).__name__} ({shown})"
 
 
 def _accepts(expected: type, value: Any) -> bool:
@@ -100,6 +105,28 @@ class Parameters(Mapping[str, Any]):
     def specs(self) -> Mapping[str, Parameter]:
         """Declared parameters by name, in declaration order."""
         return self._specs
+
+    @property
+    def secret_names(self) -> frozenset[str]:
+        """Names of the parameters declared `secret=True`."""
+        return frozenset(name for name, spec in self._specs.items() if spec.secret)
+
+    def secret_values(self) -> list[Any]:
+        """The values (this run's, else the defaults) of the secret parameters, to mask."""
+        found = []
+        for name, spec in self._specs.items():
+            if spec.secret:
+                value = self._values.get(name, spec.default)
+                if value is not MISSING and value is not None:
+                    found.append(value)
+        return found
+
+    def masked(self) -> dict[str, Any]:
+        """Every value, with the secret parameters' values shown as `***` (for logs)."""
+        return {
+            name: "***" if spec.secret else self._values.get(name, spec.default)
+            for name, spec in self._specs.items()
+        }
 
     def problems(self, overrides: Mapping[str, Any]) -> list[str]:
         """Everything wrong with running on `overrides` (unknown, missing, mistyped)."""
@@ -155,7 +182,11 @@ class Parameters(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{name}={self._values[name]!r}" if name in self._values else f"{name}={spec.default!r}"
+            f"{name}=***"
+            if spec.secret
+            else f"{name}={self._values[name]!r}"
+            if name in self._values
+            else f"{name}={spec.default!r}"
             for name, spec in self._specs.items()
         )
         return f"Parameters({shown})"

@@ -34,7 +34,7 @@ class Pipeline:
         self,
         name: str,
         parameters: Parameters | None = None,
-        stages: Mapping[str, Stage] | None = None,
+        stages: Mapping[str, Stage[Any]] | None = None,
         variables: Variables | Mapping[str, Any] | None = None,
         log_settings: LoggerSettings | None = MISSING,  # type: ignore[assignment]
         *,
@@ -48,18 +48,25 @@ class Pipeline:
                 f"pipeline {name!r}: parameters must be Parameters.define(...), "
                 f"got {type(parameters).__name__}"
             )
-        if log_settings not in (None, MISSING) and not isinstance(log_settings, LoggerSettings):
+        settings: Any = log_settings  # MISSING (the default) means: log with the defaults
+        if (
+            settings is not None
+            and settings is not MISSING
+            and not isinstance(settings, LoggerSettings)
+        ):
             raise TypeError(
                 f"pipeline {name!r}: log_settings must be LoggerSettings or None, "
                 f"got {type(log_settings).__name__}"
             )
         self._name = name
         self._parameters = parameters if parameters is not None else Parameters()
-        self._stages: Mapping[str, Stage] = MappingProxyType(dict(stages or {}))
+        self._stages: Mapping[str, Stage[Any]] = MappingProxyType(dict(stages or {}))
         if isinstance(variables, Variables):
             variables = dict(variables)
         self._variables: Mapping[str, Any] = MappingProxyType(dict(variables or {}))
-        self._log_settings = LoggerSettings(name=name) if log_settings is MISSING else log_settings
+        self._log_settings: LoggerSettings | None = (
+            LoggerSettings(name=name) if settings is MISSING else settings
+        )
         self.description = description
         self.airflow = airflow
         self._graph: StageGraph | None = None
@@ -74,7 +81,7 @@ class Pipeline:
         return self._parameters
 
     @property
-    def stages(self) -> Mapping[str, Stage]:
+    def stages(self) -> Mapping[str, Stage[Any]]:
         return self._stages
 
     @property
@@ -143,5 +150,29 @@ class Pipeline:
             airflow_fidelity=airflow_fidelity,
         )
 
+    def with_log_settings(self, log_settings: LoggerSettings | None) -> Pipeline:
+        """A copy of this pipeline that logs its runs with `log_settings` (None: no logging)."""
+        copy = Pipeline(
+            self._name,
+            self._parameters,
+            self._stages,
+            self._variables,
+            log_settings,
+            description=self.description,
+            airflow=self.airflow,
+        )
+        copy._graph = self._graph
+        return copy
+
     def __repr__(self) -> str:
         return f"Pipeline({self._name!r}, {len(self._stages)} stages)"
+
+    def _repr_html_(self) -> str:  # Jupyter: the graph and a stage table
+        from html import escape
+
+        from pypedream.views.html import pipeline_html
+
+        try:
+            return pipeline_html(self)
+        except PipelineDefinitionError as problem:
+            return f"<pre>{escape(str(problem))}</pre>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -21,15 +22,17 @@ class Stage(Generic[R]):
     """Run `function` with arguments bound by `inputs`; map its return value into outputs.
 
     `after` adds order-only edges (stage keys that must finish first). `retries` and
-    `retry_delay` (seconds or a timedelta) work as Airflow's operator settings do.
+    `retry_delay` (seconds or a timedelta) work as Airflow's operator settings do; left at
+    None they are not set: a native run does not retry, an exported task keeps the
+    deployment's defaults.
     """
 
     function: Callable[..., R]
     inputs: Sequence[Input[Any]] = ()
     output_mapper: OutputMapper = default_output_mapper
     after: Sequence[str] = ()
-    retries: int = 0
-    retry_delay: float | dt.timedelta = 0.0
+    retries: int | None = None
+    retry_delay: float | dt.timedelta | None = None
     description: str | None = None
     dependencies: tuple[DependencyInputMapper, ...] = field(init=False, repr=False)
 
@@ -46,19 +49,41 @@ class Stage(Generic[R]):
         after = (self.after,) if isinstance(self.after, str) else tuple(self.after)
         if not callable(self.output_mapper):
             raise TypeError(f"Stage({_name(self.function)}): output_mapper must be callable")
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+        retries = self.retries
+        if retries is not None and (
+            isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+        ):
             raise ValueError(
-                f"Stage({_name(self.function)}): retries must be an int >= 0, got {self.retries!r}"
+                f"Stage({_name(self.function)}): retries must be an int >= 0, got {retries!r}"
             )
-        if self.retry_delay_seconds < 0:
-            raise ValueError(f"Stage({_name(self.function)}): retry_delay must be >= 0")
+        delay = self.retry_delay
+        if delay is not None and (
+            isinstance(delay, bool) or not isinstance(delay, (int, float, dt.timedelta))
+        ):
+            raise ValueError(
+                f"Stage({_name(self.function)}): retry_delay must be seconds or a timedelta, "
+                f"got {delay!r}"
+            )
+        if not (0 <= self.retry_delay_seconds < math.inf):
+            raise ValueError(
+                f"Stage({_name(self.function)}): retry_delay must be >= 0 and finite, "
+                f"got {delay!r}; e.g. retry_delay=30 or timedelta(seconds=30)"
+            )
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "after", after)
         object.__setattr__(self, "dependencies", tuple(_dependencies(inputs)))
 
     @property
+    def retry_count(self) -> int:
+        """Retries of a native run (0 when not set)."""
+        return self.retries or 0
+
+    @property
     def retry_delay_seconds(self) -> float:
+        """Seconds between native attempts (0 when not set)."""
         delay = self.retry_delay
+        if delay is None:
+            return 0.0
         return delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
 
     @property

@@ -18,7 +18,9 @@ from pypedream.definition.stage import Stage
 __all__ = ["find_problems"]
 
 
-def find_problems(pipeline: str, stages: Mapping[str, Stage], parameters: Parameters) -> list[str]:
+def find_problems(
+    pipeline: str, stages: Mapping[str, Stage[Any]], parameters: Parameters
+) -> list[str]:
     """Every problem with the definition, as one message each (empty when it is valid)."""
     problems: list[str] = []
     for key, stage in stages.items():
@@ -45,7 +47,7 @@ def find_problems(pipeline: str, stages: Mapping[str, Stage], parameters: Parame
 
 
 def _reference_problems(
-    pipeline: str, key: str, stage: Stage, stages: Mapping[str, Stage]
+    pipeline: str, key: str, stage: Stage[Any], stages: Mapping[str, Stage[Any]]
 ) -> list[str]:
     found = []
     for item in stage.inputs:
@@ -78,7 +80,7 @@ def _reference_problems(
     return found
 
 
-def _function_problems(key: str, stage: Stage) -> list[str]:
+def _function_problems(key: str, stage: Stage[Any]) -> list[str]:
     """Stage functions are called synchronously, natively and in Airflow alike: an async or
     generator function would "succeed" with an unrun coroutine or generator as its value."""
     function = stage.function
@@ -99,7 +101,7 @@ def _function_problems(key: str, stage: Stage) -> list[str]:
     return []
 
 
-def _argument_problems(key: str, stage: Stage) -> list[str]:
+def _argument_problems(key: str, stage: Stage[Any]) -> list[str]:
     try:
         signature = inspect.signature(stage.function)
     except (TypeError, ValueError):
@@ -141,12 +143,14 @@ def _argument_problems(key: str, stage: Stage) -> list[str]:
     return found
 
 
-def _parameter_problems(key: str, stage: Stage, parameters: Parameters) -> list[str]:
+def _parameter_problems(key: str, stage: Stage[Any], parameters: Parameters) -> list[str]:
     found = []
     for item in stage.inputs:
         mapper = item.bind.mapper
         reads_parameter = item.bind.source is PARAMETERS and isinstance(mapper, KeyedInputMapper)
-        if reads_parameter and mapper.from_key not in parameters.specs:
+        if not reads_parameter or not isinstance(mapper, KeyedInputMapper):
+            continue
+        if mapper.from_key not in parameters.specs:
             found.append(
                 f"stage {key!r} input {item.as_arg!r}: no parameter named "
                 f"{mapper.from_key!r}{did_you_mean(mapper.from_key, parameters.specs)}; "

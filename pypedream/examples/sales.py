@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from typing import Any
 
 from pypedream import (
     Input,
@@ -35,7 +36,7 @@ ORDERS = (
 )
 
 
-def load_orders(rows: tuple[dict, ...], since: dt.date) -> list[dict]:
+def load_orders(rows: tuple[dict[str, Any], ...], since: dt.date) -> list[dict[str, Any]]:
     """Orders on or after `since`, with their day parsed."""
     orders = [
         {**row, "day": dt.date.fromisoformat(row["day"])}
@@ -46,14 +47,18 @@ def load_orders(rows: tuple[dict, ...], since: dt.date) -> list[dict]:
     return orders
 
 
-def select_region(orders: list[dict], region: str, min_amount: float) -> list[dict]:
+def select_region(
+    orders: list[dict[str, Any]], region: str, min_amount: float
+) -> list[dict[str, Any]]:
     """The region's orders of at least `min_amount`."""
     chosen = [o for o in orders if o["region"] == region and o["amount"] >= min_amount]
-    ctx.variables()["currency"] = "EUR"
+    variables = ctx.variables()
+    if variables is not None:  # always set while a stage runs
+        variables["currency"] = "EUR"
     return chosen
 
 
-def totals(orders: list[dict]) -> dict:
+def totals(orders: list[dict[str, Any]]) -> dict[str, Any]:
     """Revenue, order count and the per-day revenue (in day order)."""
     per_day: dict[str, float] = {}
     for order in sorted(orders, key=lambda o: o["day"]):
@@ -62,13 +67,13 @@ def totals(orders: list[dict]) -> dict:
     return {"revenue": sum(o["amount"] for o in orders), "count": len(orders), "by_day": per_day}
 
 
-def spread(orders: list[dict]) -> tuple[float, float]:
+def spread(orders: list[dict[str, Any]]) -> tuple[float, float]:
     """Mean and population standard deviation of order amounts."""
     amounts = [o["amount"] for o in orders] or [0.0]
     return statistics.fmean(amounts), statistics.pstdev(amounts)
 
 
-def report(revenue: float, count: int, mean: float, title: str, currency: str) -> dict:
+def report(revenue: float, count: int, mean: float, title: str, currency: str) -> dict[str, Any]:
     """The report a human reads."""
     info("writing report", revenue=revenue)
     return {
@@ -77,7 +82,7 @@ def report(revenue: float, count: int, mean: float, title: str, currency: str) -
         "orders": count,
         "mean_order": round(mean, 2),
         "currency": currency,
-        "generated_for": ctx.run_info().run_id if ctx.run_info() else None,
+        "generated_for": run.run_id if (run := ctx.run_info()) else None,
     }
 
 

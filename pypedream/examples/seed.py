@@ -1,6 +1,8 @@
-"""The seed README example, as written there (with its two typos fixed).
+"""The seed README example (its two typos fixed), with neutral parameter values.
 
-Run it with `pypedream run pypedream.examples.seed:pipeline`.
+Run it with `pypedream run pypedream.examples.seed:pipeline`; draw it with
+`pypedream graph pypedream.examples.seed:pipeline`. The seed as first written is kept in the
+tests (`tests/resources/seed_as_written.py`).
 """
 
 from datetime import date
@@ -40,7 +42,7 @@ log_dir = Path.cwd() / "logs"
 log_dir.mkdir(exist_ok=True)
 pipeline = Pipeline(
     "ok enough",
-    Parameters.define(source1="your_mom", source2="your_girlfriend"),
+    Parameters.define(source1="orders_db", source2="billing_api"),
     stages={
         **{
             f"get_data{i}": Stage(

@@ -16,12 +16,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
-from pypedream._copy import fresh_copy
-from pypedream.errors import PipelineFailed
+from pypedream.errors import PipelineFailed, RunInterrupted
 from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
 if TYPE_CHECKING:
     from pypedream.definition.graph import StageGraph
@@ -37,11 +36,18 @@ stage has an output mapper, the run's logger) -> the result downstream stages se
 
 
 class RunObserver(Protocol):
-    """Receives progress while a run goes (the CLI's live display is one)."""
+    """Receives progress while a run goes (the CLI's live display is one).
+
+    An observer may also have `bind_stop(stop)`: the run hands it `stop(reason)`, which makes
+    the run start no new stage and wait for the running ones (the CLI calls it on Ctrl-C).
+    """
 
     def stage_started(self, key: str) -> None: ...
 
     def stage_finished(self, result: StageResult) -> None: ...
+
+
+_INTERRUPTED = "the run was interrupted"
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -70,14 +76,13 @@ class _Run:
         self.observer = observer
         self.fail_fast = fail_fast
         self.stopped = False
+        self.stop_reason: str | None = None  # set when the run was asked to stop (Ctrl-C)
         self.stages = dict(graph.stages)
         self.troubled = False  # set once any stage did not succeed: only then check upstreams
         self.results: dict[str, StageResult] = {}
         self.outputs: dict[str, Mapping[str, Any]] = {}
         # Copied per run: a stage mutating a default in place must not change the next run.
-        self.defaults: Mapping[str, Any] = {
-            name: fresh_copy(value) for name, value in pipeline.variables.items()
-        }
+        self.defaults: Mapping[str, Any] = starting_values(pipeline.variables)
         self.writers: list[str] = []  # stages that wrote variables, in completion order
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()
@@ -85,12 +90,23 @@ class _Run:
         self.carry = carry
         if carry is not None:  # an instance attribute: the default path stays untouched
             self.execute = self._execute_and_carry  # type: ignore[method-assign]
+        bind_stop = getattr(observer, "bind_stop", None)
+        if bind_stop is not None:
+            bind_stop(self.request_stop)
+
+    def request_stop(self, reason: str = _INTERRUPTED) -> None:
+        """Start no new stage; the running ones finish (safe to call from a signal handler)."""
+        self.stop_reason = reason
+        self.stopped = True
+        self.troubled = True
 
     # -- deciding -------------------------------------------------------------------------
     def blocked(self, key: str) -> StageResult | None:
         """The result for a stage that must not run (upstream failed/skipped, or stopped)."""
         if not self.troubled:
             return None
+        if self.stop_reason is not None:
+            return StageResult(key, StageStatus.SKIPPED, reason=f"not started: {self.stop_reason}")
         skipped_by = None
         for up in self.graph.upstream[key]:
             status = self.results[up].status
@@ -199,7 +215,13 @@ class _Run:
                 self.record(stopped)
                 continue
             self.start(key)
-            self.record(context.copy().run(self.execute, key))
+            try:
+                result = context.copy().run(self.execute, key)
+            except KeyboardInterrupt as stop:  # raised inside the stage's own code
+                self.request_stop()
+                self.record(_interrupted(key, stop))
+                raise
+            self.record(result)
 
     def run_threaded(self, max_workers: int) -> None:
         graph = self.graph
@@ -232,6 +254,15 @@ class _Run:
                 for future in sorted(done, key=lambda f: graph.index[running[f]]):
                     running.pop(future)
                     settle(future.result())
+        except KeyboardInterrupt as stop:  # a hard stop: keep what finished, abandon the rest
+            self.request_stop()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for future, key in running.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self.record(future.result())
+                else:
+                    self.record(_interrupted(key, stop))
+            raise
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -239,6 +270,20 @@ class _Run:
 
     def final_variables(self) -> dict[str, Any]:
         return self._apply_writes(self.writers)
+
+    def settle_interrupted(self) -> None:
+        """After a hard stop: every stage without a result did not start."""
+        for key in self.graph.order:
+            if key not in self.results:
+                reason = f"not started: {self.stop_reason or _INTERRUPTED}"
+                self.results[key] = StageResult(key, StageStatus.SKIPPED, reason=reason)
+
+
+def _interrupted(key: str, stop: KeyboardInterrupt) -> StageResult:
+    """A stage that was running when the run was stopped hard (a second Ctrl-C)."""
+    return StageResult(
+        key, StageStatus.FAILED, error=stop, reason="interrupted while running", attempts=1
+    )
 
 
 def run_pipeline(
@@ -266,7 +311,12 @@ def run_pipeline(
     if pipeline.log_settings is not None:
         from pypedream.execution.log_setup import create_run_log
 
-        run_log = create_run_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+        run_log = create_run_log(
+            pipeline.log_settings,
+            pipeline=pipeline.name,
+            run_id=run_id,
+            secrets=parameters.secret_values(),
+        )
         log = run_log.logger
     run = _Run(pipeline, graph, parameters, run_info, log, observer, fail_fast, carry)
     try:
@@ -274,13 +324,18 @@ def run_pipeline(
             log.info(
                 "run_started",
                 stages=len(graph),
-                parameters=dict(parameters),
+                parameters=parameters.masked(),
                 max_workers=max_workers or 1,
             )
-        if max_workers is None or max_workers == 1:
-            run.run_sequentially()
-        else:
-            run.run_threaded(max_workers)
+        hard_stop = None
+        try:
+            if max_workers is None or max_workers == 1:
+                run.run_sequentially()
+            else:
+                run.run_threaded(max_workers)
+        except KeyboardInterrupt as stop:
+            hard_stop = stop
+            run.settle_interrupted()
         result = RunResult(
             pipeline=pipeline.name,
             run_id=run_id,
@@ -289,8 +344,25 @@ def run_pipeline(
             variables=run.final_variables(),
             duration=time.perf_counter() - run.clock,
             log_file=run_log.file_path if run_log else None,
+            secret_names=parameters.secret_names,
+            secrets=parameters.secret_values(),
+            definition=pipeline,
         )
-        if log is not None:
+        result.interrupted = run.stop_reason is not None
+        if log is not None and result.interrupted:
+            log.warning(
+                "run_interrupted",
+                reason=run.stop_reason,
+                duration_s=round(result.duration, 6),
+                counts=result.counts(),
+                failed=result.failed,
+                not_started=[
+                    key
+                    for key, stage in result.stages.items()
+                    if (stage.reason or "").startswith("not started: ")
+                ],
+            )
+        elif log is not None:
             log.log(
                 20 if result.ok else 40,
                 "run_finished",
@@ -302,6 +374,10 @@ def run_pipeline(
     finally:
         if run_log is not None:
             run_log.close()
+    if run_log is not None and run_log.problem:
+        result.log_problem = run_log.problem  # the run's values are kept; the log is not whole
+    if hard_stop is not None or (raise_on_failure and result.interrupted):
+        raise RunInterrupted(result) from hard_stop
     if raise_on_failure and not result.ok:
         first = result.stages[result.failed[0]].error
         raise PipelineFailed(result) from first

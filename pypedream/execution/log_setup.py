@@ -1,6 +1,8 @@
 """Per-run loggers: pretty console output plus a JSON-lines file, built on structlog.
 
-structlog is imported only when a logger is built, so `import pypedream` stays fast.
+structlog is imported only when a logger is built, so `import pypedream` stays fast. Every
+event passes the run's `Redactor` first (secret parameter values and Airflow's sensitive key
+names become `***`), and each rendered line is masked again, so exception text is covered too.
 """
 
 from __future__ import annotations
@@ -8,18 +10,78 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from pypedream.definition.log_settings import LoggerSettings
+from pypedream.definition.secrets import MASK, Redactor, is_sensitive_key
+from pypedream.errors import LogDestinationError
 
 __all__ = ["RunLog", "create_run_log", "default_logger", "null_logger"]
 
 _CONSOLE_KEYS_HIDDEN = ("pipeline", "run_id")  # the same on every line; kept in the file
+# pypedream's own events whose traceback the console leaves out: a retried failure shows its
+# traceback once, at `stage_failed` (the file keeps every attempt's).
+_CONSOLE_NO_TRACEBACK = frozenset({"stage_retrying"})
+_STAGE_FAILURES = frozenset({"stage_retrying", "stage_failed"})
+_NO_MASK = Redactor()
+
+
+def wants_color(stream: Any) -> bool:
+    """Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+# pypedream's own fields: never sensitive, and their values hold no user data to mask unless
+# a secret value is known (then the sinks mask the rendered text as well).
+_OWN_FIELDS = frozenset(
+    {"event", "pipeline", "run_id", "stage", "attempt", "duration_s", "outputs", "retry_in_s"}
+    | {"timestamp", "level", "exc_info", "ok", "counts", "failed", "max_workers", "stages"}
+)
+_sensitive_names: dict[str, bool] = {}
+
+
+def _sensitive(name: str) -> bool:
+    known = _sensitive_names.get(name)
+    if known is None:
+        if len(_sensitive_names) > 4096:  # bounded: field names are few, but not promised
+            _sensitive_names.clear()
+        known = _sensitive_names[name] = is_sensitive_key(name)
+    return known
+
+
+class _Mask:
+    """The first processor after the context merge: mask secrets and sensitive keys."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        redactor = self.redactor
+        active = redactor.active
+        names = list(event) if active else event.keys() - _OWN_FIELDS
+        for name in names:
+            value = event[name]
+            if value is None or name == "exc_info":
+                continue
+            if _sensitive(name):
+                event[name] = MASK
+            elif active or type(value) is dict or _is_mapping(value):
+                event[name] = redactor.value(value)
+        return event
+
+
+def _is_mapping(value: Any) -> bool:
+    if isinstance(value, (str, int, float, list, tuple)):
+        return False
+    return isinstance(value, Mapping)
 
 
 def _level_number(level: int | str) -> int:
@@ -58,86 +120,171 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+def _dict_tracebacks() -> Callable[..., Mapping[str, Any]]:
+    """structlog's dict tracebacks without frame locals (they would dump secrets and data)."""
+    import structlog
+
+    transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    return structlog.processors.ExceptionRenderer(transformer)
+
+
 class _JsonLinesSink:
-    """One JSON object a line, to a file (`path`) or to whatever `sys.stdout` is at write time."""
+    """One JSON object a line, to a file (`path`) or to whatever `sys.stdout` is at write time.
 
-    def __init__(self, path: Path | None, level: int) -> None:
-        import structlog
+    Opening the file fails loudly (LogDestinationError, before any stage runs); a write that
+    fails later (a full disk) stops this sink and is kept in `problem`, never raised into a
+    stage. Writes after `close` are dropped.
+    """
 
+    def __init__(self, path: Path | None, level: int, redactor: Redactor = _NO_MASK) -> None:
         self.path = path
         self.level = level
+        self.redactor = redactor
+        self.problem: str | None = None
+        self._closed = False
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+            self._file: IO[str] | None = _open_log(path)
         else:
             self._file = None
         self._lock = threading.Lock()
-        self._tracebacks = structlog.processors.dict_tracebacks
+        self._tracebacks = _dict_tracebacks()
 
     def emit(self, method: str, event: dict[str, Any], number: int) -> None:
-        if number < self.level:
+        if number < self.level or self._closed:
             return
         if "exc_info" in event:
-            event = self._tracebacks(None, method, dict(event))
-        line = _to_json(event)
-        target = self._file if self._file is not None else sys.stdout
+            event = dict(self._tracebacks(None, method, dict(event)))
+        line = self.redactor.text(_to_json(event))
         with self._lock:
-            target.write(line + "\n")
-            target.flush()
+            if self._closed:
+                return
+            target = self._file if self._file is not None else sys.stdout
+            try:
+                target.write(line + "\n")
+                target.flush()
+            except (OSError, ValueError) as problem:
+                if self._file is None:
+                    raise
+                self._fail(problem)
+
+    def _fail(self, problem: BaseException) -> None:
+        self.problem = f"{self.path}: writing failed ({problem}); the log is incomplete"
+        self._closed = True
+        try:
+            if self._file is not None:
+                self._file.close()
+        except (OSError, ValueError):
+            pass
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             if self._file is not None:
-                self._file.close()
+                try:
+                    self._file.close()
+                except (OSError, ValueError) as problem:
+                    self._fail(problem)
+
+
+def _open_log(path: Path) -> IO[str]:
+    """Open the run's log file for appending, or raise LogDestinationError saying why not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a", encoding="utf-8")
+    except OSError as problem:
+        reason = problem.strerror or str(problem)
+        if isinstance(problem, (FileExistsError, NotADirectoryError)):
+            reason = f"{reason} (a file is where a directory of the path should be)"
+        raise LogDestinationError(
+            f"cannot write the run's log file {str(path)!r}: {reason}. Fix: point "
+            f"LoggerSettings(log_dir=...) at a writable directory, use a shorter run id, or "
+            f"pass LoggerSettings(file=False) (nothing was run)"
+        ) from problem
 
 
 class _ConsoleSink:
-    def __init__(self, stream: bool | IO[str], level: int) -> None:
+    def __init__(
+        self,
+        stream: bool | IO[str],
+        level: int,
+        redactor: Redactor = _NO_MASK,
+        tracebacks: bool = True,
+    ) -> None:
         self.stream = stream
+        self.hidden_tracebacks = _CONSOLE_NO_TRACEBACK if tracebacks else _STAGE_FAILURES
         self.level = level
+        self.redactor = redactor
+        self.problem: str | None = None
         self._renderer: Callable[..., str] | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def _target(self) -> IO[str]:
         return sys.stderr if self.stream is True else self.stream  # type: ignore[return-value]
 
     def emit(self, method: str, event: dict[str, Any], number: int) -> None:
-        if number < self.level:
+        if number < self.level or self._closed:
             return
         target = self._target()
         if self._renderer is None:
             import structlog
 
-            colors = bool(getattr(target, "isatty", lambda: False)())
-            # Plain tracebacks: the same on every machine, cheap, and no local values dumped.
+            colors = wants_color(target)
+            from pypedream.execution.tracebacks import write_user_traceback
+
+            # Plain tracebacks without pypedream's frames: the same on every machine, cheap,
+            # and no local values dumped.
             self._renderer = structlog.dev.ConsoleRenderer(
-                colors=colors, sort_keys=False, exception_formatter=structlog.dev.plain_traceback
+                colors=colors, sort_keys=False, exception_formatter=write_user_traceback
             )
         shown = {k: v for k, v in event.items() if k not in _CONSOLE_KEYS_HIDDEN}
+        if shown.get("event") in self.hidden_tracebacks:
+            shown.pop("exc_info", None)
         stamp = shown.get("timestamp")
         if isinstance(stamp, str) and len(stamp) >= 19:
             shown["timestamp"] = stamp[11:19]
-        text = self._renderer(None, method, shown)
+        text = self.redactor.text(self._renderer(None, method, shown))
         with self._lock:
             from pypedream.execution.console import write_console
 
-            write_console(target, text + "\n")
+            try:
+                write_console(target, text + "\n")
+            except (OSError, ValueError) as problem:  # a closed or broken console
+                self.problem = f"console: writing failed ({problem})"
 
     def close(self) -> None:
-        return None
+        """Drop later events (a stage abandoned by a hard stop may still be logging)."""
+        self._closed = True
 
 
 class _StdlibSink:
     """Send every event, rendered as JSON, to a stdlib logger (extra={"pypedream": event})."""
 
-    def __init__(self, logger: logging.Logger, handlers: Sequence[logging.Handler] = ()) -> None:
+    problem: str | None = None
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        handlers: Sequence[logging.Handler] = (),
+        redactor: Redactor = _NO_MASK,
+    ) -> None:
         self._logger = logger
         self._handlers = list(handlers)
+        self.redactor = redactor
+        self._tracebacks: Callable[..., Mapping[str, Any]] | None = None
         for handler in self._handlers:
             logger.addHandler(handler)
 
     def emit(self, method: str, event: dict[str, Any], number: int) -> None:
-        message = _to_json(event)
+        if not self._logger.isEnabledFor(number):
+            return
+        if "exc_info" in event:
+            if self._tracebacks is None:
+                self._tracebacks = _dict_tracebacks()
+            event = dict(self._tracebacks(None, method, dict(event)))
+        message = self.redactor.text(_to_json(event))
         self._logger.log(number, message, extra={"pypedream": event})
 
     def close(self) -> None:
@@ -147,9 +294,13 @@ class _StdlibSink:
 
 
 def _handler_logger(name: str) -> logging.Logger:
-    logger = logging.getLogger(f"pypedream.run.{name}")
+    """A private stdlib logger for one run's handlers.
+
+    Built directly, not with `logging.getLogger`, so it is not registered in the logging
+    manager: it goes away with the run instead of staying for the life of the process.
+    """
+    logger = logging.Logger(f"pypedream.run.{name}", logging.DEBUG)
     logger.propagate = False
-    logger.setLevel(logging.DEBUG)
     return logger
 
 
@@ -180,11 +331,12 @@ class _Fanout:
         raise structlog.DropEvent
 
 
-def _build(sinks: Sequence[Any], min_level: int) -> Any:
+def _build(sinks: Sequence[Any], min_level: int, redactor: Redactor = _NO_MASK) -> Any:
     import structlog
 
-    processors = [
+    processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _Mask(redactor),
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _Fanout(sinks),
@@ -209,37 +361,59 @@ class RunLog:
         for sink in self.sinks:
             sink.close()
 
+    @property
+    def problem(self) -> str | None:
+        """Why a destination stopped taking events during the run (None: all went through)."""
+        found = [sink.problem for sink in self.sinks if getattr(sink, "problem", None)]
+        return "; ".join(found) if found else None
 
-def create_run_log(settings: LoggerSettings, *, pipeline: str, run_id: str) -> RunLog:
-    """Build the logger for one run, bound to its pipeline and run_id."""
+
+def create_run_log(
+    settings: LoggerSettings, *, pipeline: str, run_id: str, secrets: Sequence[Any] = ()
+) -> RunLog:
+    """Build the logger for one run, bound to its pipeline and run_id.
+
+    `secrets` are values to mask wherever they appear (the secret parameters' values). Raises
+    LogDestinationError when the log file cannot be opened, before anything runs.
+    """
+    redactor = Redactor(secrets)
     override = settings.override_logger
     if override is not None:
         if isinstance(override, logging.Logger):
-            sink = _StdlibSink(override)
-            logger = _build([sink], logging.DEBUG).bind(pipeline=pipeline, run_id=run_id)
+            sink = _StdlibSink(override, redactor=redactor)
+            logger = _build([sink], logging.DEBUG, redactor).bind(pipeline=pipeline, run_id=run_id)
             return RunLog(logger, None, [sink])
         return RunLog(override.bind(pipeline=pipeline, run_id=run_id), None)
     sinks: list[Any] = []
     levels: list[int] = []
     if settings.handlers is not None:
-        sinks.append(_StdlibSink(_handler_logger(run_id), settings.handlers))
+        sinks.append(_StdlibSink(_handler_logger(run_id), settings.handlers, redactor))
         levels.append(logging.DEBUG)
     else:
-        if settings.stream:
-            sinks.append(_ConsoleSink(settings.stream, _level_number(settings.console_level)))
-            levels.append(sinks[-1].level)
+        if settings.stdlib:
+            name = settings.stdlib if isinstance(settings.stdlib, str) else "pypedream"
+            sinks.append(_StdlibSink(logging.getLogger(name), redactor=redactor))
+            levels.append(logging.DEBUG)
+        elif settings.stream:
+            level = _level_number(settings.console_level)
+            sinks.append(
+                _ConsoleSink(settings.stream, level, redactor, settings.console_tracebacks)
+            )
+            levels.append(level)
         path = settings.file_path(pipeline, run_id)
         if path is not None:
-            sinks.append(_JsonLinesSink(path, _level_number(settings.level)))
+            sinks.append(_JsonLinesSink(path, _level_number(settings.level), redactor))
             levels.append(sinks[-1].level)
     if not sinks:
         return RunLog(null_logger(), None)
-    logger = _build(sinks, min(levels)).bind(pipeline=pipeline, run_id=run_id)
+    logger = _build(sinks, min(levels), redactor).bind(pipeline=pipeline, run_id=run_id)
     file_path = next((s.path for s in sinks if isinstance(s, _JsonLinesSink)), None)
     return RunLog(logger, file_path, sinks)
 
 
-def create_task_log(settings: LoggerSettings | None, *, pipeline: str, run_id: str) -> Any:
+def create_task_log(
+    settings: LoggerSettings | None, *, pipeline: str, run_id: str, secrets: Sequence[Any] = ()
+) -> Any:
     """The logger of a stage running as an Airflow task: JSON lines on stdout.
 
     Airflow captures a task's stdout into its task log, so events keep their fields there.
@@ -248,9 +422,10 @@ def create_task_log(settings: LoggerSettings | None, *, pipeline: str, run_id: s
     if settings is None:
         return null_logger()
     if settings.override_logger is not None:
-        return create_run_log(settings, pipeline=pipeline, run_id=run_id).logger
-    sink = _JsonLinesSink(None, _level_number(settings.console_level))
-    return _build([sink], sink.level).bind(pipeline=pipeline, run_id=run_id)
+        return create_run_log(settings, pipeline=pipeline, run_id=run_id, secrets=secrets).logger
+    redactor = Redactor(secrets)
+    sink = _JsonLinesSink(None, _level_number(settings.console_level), redactor)
+    return _build([sink], sink.level, redactor).bind(pipeline=pipeline, run_id=run_id)
 
 
 _default: Any = None

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pypedream._preview import preview
+from pypedream.definition.secrets import Redactor
+
+if TYPE_CHECKING:
+    from pypedream.definition.pipeline import Pipeline
 
 __all__ = ["RunResult", "StageResult", "StageStatus"]
 
@@ -50,6 +56,33 @@ class StageResult(NamedTuple):
     def ok(self) -> bool:
         return self.status is StageStatus.SUCCEEDED
 
+    def __repr__(self) -> str:
+        parts = [repr(self.key), self.status.value]
+        if self.attempts:
+            parts.append(f"attempts={self.attempts}")
+        parts.append(f"duration={self.duration:.3f}s")
+        if self.status is StageStatus.SUCCEEDED:
+            parts.append(f"value={preview(self.return_value)}")
+            if set(self.outputs) != {"return"}:
+                parts.append(f"outputs=[{', '.join(map(str, self.outputs))}]")
+        if self.error is not None:
+            parts.append(f"error={type(self.error).__name__}: {self.error}")
+        if self.reason:
+            parts.append(f"reason={self.reason!r}")
+        if self.variable_writes:
+            parts.append(f"variables=[{', '.join(self.variable_writes)}]")
+        return f"StageResult({', '.join(parts)})"
+
+
+def _masking(redactor: Redactor) -> type[StageResult]:
+    """A StageResult subclass whose repr masks `redactor`'s secrets (one per run with secrets;
+    equal to, and an instance of, StageResult)."""
+
+    def masked_repr(self: StageResult) -> str:
+        return redactor.text(StageResult.__repr__(self))
+
+    return type("StageResult", (StageResult,), {"__slots__": (), "__repr__": masked_repr})
+
 
 class RunResult(Mapping[str, Any]):
     """A finished run. As a mapping it is `{stage key: return value}` of succeeded stages."""
@@ -64,20 +97,31 @@ class RunResult(Mapping[str, Any]):
         variables: Mapping[str, Any],
         duration: float,
         log_file: Path | None,
+        secret_names: frozenset[str] = frozenset(),
+        secrets: Sequence[Any] = (),
+        definition: Pipeline | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
+        self._redactor = Redactor(secrets)
+        if self._redactor.active:  # their reprs mask the secrets too
+            masked = _masking(self._redactor)
+            stages = {key: masked(*result) for key, result in stages.items()}
         self.stages = stages
         self.parameters = parameters
         self.variables = variables
         self.duration = duration
         self.log_file = log_file
+        self.definition = definition  # the Pipeline that ran (to draw it), when known
+        self.log_problem: str | None = None  # why the log is incomplete (e.g. a full disk)
+        self.interrupted = False  # stopped by Ctrl-C: some stages did not run
+        self.secret_names = secret_names
         self._values = {key: r.return_value for key, r in stages.items() if r.ok}
 
     @property
     def ok(self) -> bool:
-        """True when every stage succeeded (or was skipped)."""
-        return all(
+        """True when every stage succeeded (or was skipped) and the run was not interrupted."""
+        return not self.interrupted and all(
             r.status in (StageStatus.SUCCEEDED, StageStatus.SKIPPED) for r in self.stages.values()
         )
 
@@ -119,14 +163,35 @@ class RunResult(Mapping[str, Any]):
 
         return render_summary(self)
 
+    def redact(self, value: Any) -> Any:
+        """`value` (text or data) with this run's secret values and sensitive keys masked."""
+        if isinstance(value, str):
+            return self._redactor.text(value)
+        return self._redactor.value(value)
+
+    def redact_text(self, text: str) -> str:
+        """`text` with this run's secret values masked."""
+        return self._redactor.text(text)
+
+    def shown_parameters(self) -> dict[str, Any]:
+        """The run's parameters with secret ones as `***`."""
+        return self._redactor.mapping(self.parameters, self.secret_names)
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description (values that JSON cannot hold become their repr)."""
+        """A JSON-ready description (values that JSON cannot hold become their repr).
+
+        Secret parameter values and values under sensitive key names are masked."""
+        return self.redact(self._to_dict())  # type: ignore[no-any-return]
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "pipeline": self.pipeline,
             "run_id": self.run_id,
             "ok": self.ok,
+            "interrupted": self.interrupted,
             "duration_s": round(self.duration, 6),
             "log_file": str(self.log_file) if self.log_file else None,
+            "log_problem": self.log_problem,
             "counts": self.counts(),
             "stages": {
                 key: {
@@ -143,13 +208,20 @@ class RunResult(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else f"failed: {', '.join(self.failed)}"
-        return (
+        if self.interrupted:
+            verdict = "interrupted"
+        return self.redact_text(
             f"RunResult(pipeline={self.pipeline!r}, run_id={self.run_id!r}, {verdict}, "
             f"values={self._values!r})"
         )
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython / Jupyter
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython text display
         printer.text(self.summary())
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from pypedream.views.html import run_result_html
+
+        return run_result_html(self, self.definition)
 
 
 def _jsonable(value: Any) -> Any:

@@ -78,7 +78,7 @@ def enter_run(pipeline: Pipeline, parameters: Parameters, run_info: ctx.RunInfo,
 
 
 def enter_stage(
-    graph: StageGraph, key: str, stage: Stage, outputs: Mapping[str, Mapping[str, Any]]
+    graph: StageGraph, key: str, stage: Stage[Any], outputs: Mapping[str, Mapping[str, Any]]
 ) -> None:
     """Set the per-stage context variables; `outputs` may hold more than the ancestors."""
     ctx.STAGE.set(stage)

@@ -51,7 +51,7 @@ def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, An
     return kwargs, logged
 
 
-def _map(key: str, stage: Stage, value: Any) -> dict[str, Any]:
+def _map(key: str, stage: Stage[Any], value: Any) -> dict[str, Any]:
     try:
         return map_outputs(stage.output_mapper, value)
     except OutputMappingError as problem:
@@ -74,7 +74,7 @@ def _exit_error(key: str, caught: BaseException) -> StageExitError:
 
 def execute_stage(
     key: str,
-    stage: Stage,
+    stage: Stage[Any],
     log: Any,
     variables_base: Mapping[str, Any],
     started: float = 0.0,
@@ -88,7 +88,7 @@ def execute_stage(
     (default `time.sleep`, looked up when needed). Never raises for a stage's own failure: the
     returned StageResult says what happened.
     """
-    total = stage.retries + 1
+    total = stage.retry_count + 1
     last = total if last_attempt is None else last_attempt
     begin = _perf()
     attempt = first_attempt

@@ -15,7 +15,7 @@ def render_summary(result: RunResult) -> str:
     rows = [("stage", "status", "attempts", "duration", "note")]
     for key, stage in result.stages.items():
         note = stage.reason or ""
-        if stage.error is not None:
+        if stage.error is not None and not isinstance(stage.error, KeyboardInterrupt):
             note = f"{type(stage.error).__name__}: {stage.error}"
         note = note.splitlines()[0] if note else ""
         if len(note) > _MAX_NOTE:
@@ -30,7 +30,7 @@ def render_summary(result: RunResult) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths) + "  ----")
     counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
-    verdict = "OK" if result.ok else "FAILED"
+    verdict = "INTERRUPTED" if result.interrupted else "OK" if result.ok else "FAILED"
     lines.append("")
     lines.append(
         f"{verdict}: pipeline {result.pipeline!r} run {result.run_id}: {counts} "
@@ -38,4 +38,6 @@ def render_summary(result: RunResult) -> str:
     )
     if result.log_file:
         lines.append(f"log: {result.log_file}")
-    return "\n".join(line.rstrip() for line in lines)
+    if result.log_problem:
+        lines.append(f"log problem: {result.log_problem}")
+    return result.redact_text("\n".join(line.rstrip() for line in lines))

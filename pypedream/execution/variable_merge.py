@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pypedream._copy import fresh_copy
 from pypedream.definition.variables import DELETED
 from pypedream.errors import VariableConflictError
 
 if TYPE_CHECKING:
     from pypedream.definition.graph import StageGraph
 
-__all__ = ["apply_writes", "conflict", "find_conflict"]
+__all__ = ["apply_writes", "conflict", "find_conflict", "starting_values"]
+
+
+def starting_values(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's own copy of the pipeline's starting values: a stage mutating one in place must
+    not change the next run (natively) or the next task in the same process (in Airflow)."""
+    return {name: fresh_copy(value) for name, value in variables.items()}
 
 
 def apply_writes(

@@ -30,7 +30,13 @@ COVERED: dict[str, tuple[str, ...]] = {
     "Stage": ("function", "inputs", "output_mapper", "after", "retries", "retry_delay"),
     "Parameter": ("default", "type"),
     "AirflowOptions": (
-        "dag_id", "schedule", "start_date", "catchup", "tags", "owner", "default_args",
+        "dag_id",
+        "schedule",
+        "start_date",
+        "catchup",
+        "tags",
+        "owner",
+        "default_args",
         "max_active_runs",
     ),
 }

@@ -19,12 +19,18 @@ __all__ = ["decode_airflow_params"]
 
 
 def decode_airflow_params(parameters: Parameters, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The declared parameters present in `params`, ISO dates and datetimes parsed back."""
+    """The declared parameters present in `params`, ISO dates and datetimes parsed back.
+
+    A secret parameter left empty (None) is left out: the exported DAG holds no default for
+    it, so the pipeline's own default applies, read from its module on the worker.
+    """
     values: dict[str, Any] = {}
     for name, spec in parameters.specs.items():
         if name not in params:
             continue
         value = params[name]
+        if value is None and spec.secret and not spec.required:
+            continue
         if isinstance(value, str) and spec.value_type is dt.datetime:
             value = parse_datetime(value)
         elif isinstance(value, str) and spec.value_type is dt.date:

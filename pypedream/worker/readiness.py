@@ -181,7 +181,13 @@ def check_readiness(result: RunResult, pipeline: Pipeline | None = None) -> Read
             except UnsupportedValueError:
                 size = None
             outputs.append(OutputReadiness(key, name, _type_name(value), size))
-        warnings += stage_warnings(stage_result, _custom(pipeline, key, stage_result))
+        found = stage_warnings(stage_result, _custom(pipeline, key, stage_result))
+        warnings += [  # a secret parameter's value may have reached an output
+            dataclasses.replace(
+                w, message=result.redact_text(w.message), path=result.redact_text(w.path)
+            )
+            for w in found
+        ]
     return ReadinessReport(
         result.pipeline, result.run_id, tuple(outputs), tuple(warnings), not_checked
     )
@@ -292,7 +298,9 @@ def _jsonb_order(value: Mapping[Any, Any]) -> list[Any]:
     return sorted(value, key=lambda k: (len(str(k).encode()), str(k).encode()))
 
 
-def _walk(value: Any, path: str, *, inside_list: bool, budget: list[int]) -> Iterator[tuple]:
+def _walk(
+    value: Any, path: str, *, inside_list: bool, budget: list[int]
+) -> Iterator[tuple[str, str, str]]:
     """(kind, path, what Airflow does) for every trap inside `value`."""
     budget[0] -= 1
     if budget[0] < 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pypedream import ctx
@@ -24,7 +24,7 @@ from pypedream.errors import PypedreamError, SkipStage, ValueTransportError
 from pypedream.execution.result import StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
-from pypedream.execution.variable_merge import apply_writes, find_conflict
+from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 from pypedream.worker.envelope import (
     ENVELOPE_KEY,
     airflow_xcom_pushes,
@@ -74,7 +74,7 @@ class _Envelopes:
     def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
         self._ti = ti
         self._task_ids = task_ids
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
 
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
@@ -134,7 +134,7 @@ def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dic
 def _base_variables(pipeline: Pipeline, writes: Mapping[str, list[Any]]) -> dict[str, Any]:
     """The pipeline's starting variables plus the upstream writes, decoded."""
     return apply_writes(
-        pipeline.variables,
+        starting_values(pipeline.variables),
         [
             (entry[0], {name: DELETED if len(entry) == 1 else from_tree(entry[1])})
             for name, entry in writes.items()
@@ -151,10 +151,12 @@ def _plain_datetime(value: Any) -> Any:
     return dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=zone, fold=value.fold)
 
 
-def _task_logger(pipeline: Pipeline, run_id: str) -> Any:
+def _task_logger(pipeline: Pipeline, run_id: str, secrets: Sequence[Any] = ()) -> Any:
     from pypedream.execution.log_setup import create_task_log
 
-    return create_task_log(pipeline.log_settings, pipeline=pipeline.name, run_id=run_id)
+    return create_task_log(
+        pipeline.log_settings, pipeline=pipeline.name, run_id=run_id, secrets=secrets
+    )
 
 
 def _push_for_airflow(ti: Any, stage_result: StageResult, custom: bool, log: Any) -> None:
@@ -200,7 +202,7 @@ def run_task(
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context)
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
-    log = _task_logger(pipeline, run_id)
+    log = _task_logger(pipeline, run_id, parameters.secret_values())
     envelopes = _Envelopes(ti, task_ids)
     writes = _variable_writes(pipeline, stage_key, envelopes)
     ancestors = graph.ancestors(stage_key)

@@ -103,7 +103,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write_unless_forced(
             ["--owner", "me", "--default-arg", "email_on_retry=false", "--default-arg", "pool=etl"],
             [
                 'default_args={\n        "email_on_retry": False,\n        "queue": "slow",\n'
-                '        "pool": "etl",\n        "owner": "me",\n        "retries": 0,\n'
+                '        "pool": "etl",\n        "owner": "me",\n    },\n'
             ],
             id="owner-and-default-args",
         ),
@@ -238,7 +238,7 @@ def test_file_target_inside_the_current_directory_records_its_module(
         ),
         pytest.param(
             [SEED, "--default-arg", "retries"],
-            "--default-arg 'retries': expected NAME=VALUE, e.g. --default-arg retries=2",
+            "--default-arg 'retries': expected NAME=VALUE, e.g. --default-arg pool=etl",
             id="default-arg-malformed",
         ),
         pytest.param(
@@ -293,7 +293,7 @@ def test_file_outside_every_sys_path_entry_exits_2(
     assert not (work / "dags").exists()
 
 
-@pytest.mark.parametrize("missing", ["jinja2", "libcst"], ids=["no-jinja2", "no-libcst"])
+@pytest.mark.parametrize("missing", ["jinja2"], ids=["no-jinja2"])
 def test_missing_extra_exits_2_with_the_install_hint(
     cli: Cli, isolated: Path, monkeypatch: pytest.MonkeyPatch, missing: str
 ) -> None:

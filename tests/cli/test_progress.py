@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 
@@ -116,3 +117,46 @@ def test_width_falls_back_when_the_terminal_size_is_unknown(
     progress = LiveProgress(1, FakeTerminal())  # StringIO has no terminal size
     progress.stage_started("a_stage_with_a_long_name")
     assert len(progress.text()) == 29
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        pytest.param(0.4, "0s", id="under-a-second"),
+        pytest.param(59.9, "59s", id="seconds"),
+        pytest.param(65, "1m05s", id="minutes"),
+        pytest.param(7380, "2h03m", id="hours"),
+    ],
+)
+def test_elapsed_time_is_short(seconds: float, text: str) -> None:
+    from pypedream.cli.progress import format_elapsed
+
+    assert format_elapsed(seconds) == text
+
+
+def test_the_line_shows_the_elapsed_time_and_ticks() -> None:
+    now = [100.0]
+    terminal = FakeTerminal()
+    with LiveProgress(3, terminal, width=200, clock=lambda: now[0], tick=0.01) as progress:
+        assert progress.text() == "[0/3 done, 0 running, 0 failed, 0s]"
+        now[0] = 172.0
+        deadline = 100
+        while "1m12s" not in terminal.getvalue() and deadline:  # redrawn by the ticker
+            deadline -= 1
+            threading.Event().wait(0.01)
+    assert f"{CLEAR}[0/3 done, 0 running, 0 failed, 1m12s]" in terminal.getvalue()
+    assert not any(thread.name == "pypedream-progress" for thread in threading.enumerate())
+
+
+def test_a_status_line_shows_its_step_and_the_elapsed_time() -> None:
+    from pypedream.cli.progress import StatusLine
+
+    now = [5.0]
+    terminal = FakeTerminal()
+    with StatusLine(terminal, lambda: now[0], tick=None, width=200) as status:
+        status.set("parity: running in Airflow")
+        now[0] = 17.0
+        status.set("parity: comparing")
+    assert terminal.getvalue() == (
+        f"{CLEAR}{CLEAR}parity: running in Airflow [0s]{CLEAR}parity: comparing [12s]{CLEAR}"
+    )

@@ -208,10 +208,15 @@ def test_bad_target_exits_2(cli: Cli, target: str, message: str) -> None:
     assert outcome.out == ""
 
 
-def test_keyboard_interrupt_exits_130(cli: Cli) -> None:
+def test_keyboard_interrupt_exits_130_with_the_summary(cli: Cli) -> None:
     outcome = cli("run", f"{PACKAGE}.pipelines:interrupted")
     assert outcome.code == 130
-    assert outcome.err.endswith("Interrupted.\n")
+    assert outcome.err.endswith("stage 'stop' was interrupted while running (Ctrl-C)\n\n")
+    assert "run_interrupted" in outcome.err
+    rows = outcome.out.splitlines()
+    assert rows[2].split()[:2] == ["stop", "failed"]
+    assert "interrupted while running" in rows[2]
+    assert "INTERRUPTED: pipeline 'interrupted'" in outcome.out
 
 
 class _Terminal:
@@ -234,10 +239,10 @@ def test_progress_is_drawn_on_a_terminal_and_cleaned_up(
     monkeypatch.setattr(sys, "stderr", _Terminal(sys.stderr))
     outcome = cli("run", f"{PACKAGE}.pipelines:interrupted")  # hooks must go even on Ctrl-C
     assert outcome.code == 130
-    assert "\r\x1b[K[0/1 done, 1 running, 0 failed] running: stop" in outcome.err
+    assert "\r\x1b[K[0/1 done, 1 running, 0 failed, 0s] running: stop" in outcome.err
     outcome = cli("run", ARITH)
     assert outcome.code == 0
-    assert "\r\x1b[K[1/2 done, 1 running, 0 failed] running: doubled" in outcome.err
+    assert "\r\x1b[K[1/2 done, 1 running, 0 failed, 0s] running: doubled" in outcome.err
     assert "\x1b[K[2/2 done" in outcome.err
     assert "\r" not in outcome.out
     plain = io.StringIO()

@@ -95,12 +95,12 @@ def test_check_mode_reports_without_writing(tmp_path: Path) -> None:
     assert not missing.path.exists()
     export_airflow(SEED, tmp_path)
     assert export_airflow(SEED, tmp_path, check=True)[0].status is ExportStatus.UP_TO_DATE
-    edited = missing.path.read_text().replace('"your_mom"', '"someone"')
+    edited = missing.path.read_text().replace('"orders_db"', '"someone"')
     missing.path.write_text(edited)
     [stale] = export_airflow(SEED, tmp_path, check=True)
     assert stale.status is ExportStatus.DIFFERS
-    assert '-        "source1": Param("someone"' in stale.diff
-    assert '+        "source1": Param("your_mom"' in stale.diff
+    assert '-            "someone",' in stale.diff
+    assert '+            "orders_db",' in stale.diff
     assert missing.path.read_text() == edited
 
 
@@ -167,7 +167,7 @@ def test_invalid_dag_id_is_refused(tmp_path: Path) -> None:
 
 def test_two_pipelines_with_one_dag_id_are_refused(tmp_path: Path) -> None:
     options = AirflowOptions(dag_id="same")
-    with pytest.raises(ExportError, match="both export dag_id 'same'"):
+    with pytest.raises(ExportError, match=r"both export to 'same.py' \(dag_id 'same'\)"):
         export_airflow([SEED, "pypedream.examples.sales:pipeline"], tmp_path, options=options)
     assert list(tmp_path.iterdir()) == []
 
@@ -189,11 +189,45 @@ def test_custom_template_directory_replaces_the_dag_template(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     "source, problem",
     [
-        pytest.param("import os\nos.system('x')\n", "unexpected top-level statement", id="call"),
+        pytest.param("import os\nos.system('x')\n", "line 2: unexpected top-level Expr", id="call"),
         pytest.param("def evil():\n    pass\n", "unexpected function", id="other-function"),
         pytest.param("x = (\n", "does not parse", id="syntax"),
         pytest.param(
             "PIPELINE = 1\nfrom x import *\nclass A: pass\n", "unexpected top-level", id="class"
+        ),
+        pytest.param(
+            "if x:\n    import os\nelse:\n    os.system('x')\n",
+            "if block may only hold imports",
+            id="code-in-import-switch",
+        ),
+        pytest.param("with open('x') as f:\n    pass\n", "must be `with DAG", id="other-with"),
+        pytest.param(
+            "with DAG() as dag:\n    a = PythonOperator()\n    import os\n",
+            "line 3: the DAG block may only create PythonOperators",
+            id="import-in-dag-block",
+        ),
+        pytest.param(
+            "with DAG() as dag:\n    a = print('x')\n",
+            "may only create PythonOperators",
+            id="other-call-in-dag-block",
+        ),
+        pytest.param(
+            "with DAG() as dag:\n    a >> f()\n", "may only create PythonOperators", id="bad-edge"
+        ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator()\nif True:\n    import os\n",
+            "line 4: code after the DAG block",
+            id="code-after-the-block",
+        ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator()\n    import os\n",
+            "line 4: the DAG block may only",
+            id="import-in-a-piece",
+        ),
+        pytest.param(
+            "with DAG(\n) as dag:\n    a = PythonOperator(\n",
+            r"does not parse: .*\(dag.py, line 3\)",
+            id="unclosed-call-in-a-piece",
         ),
     ],
 )
@@ -229,5 +263,7 @@ def test_overrides_go_on_top_of_the_pipelines_own_options(tmp_path: Path) -> Non
 
 def test_retries_belong_to_stages_not_default_args(tmp_path: Path) -> None:
     options = AirflowOptions(default_args={"retries": 3})
-    with pytest.raises(ExportError, match=r"default_args 'retries': pypedream sets it from each"):
+    with pytest.raises(
+        ExportError, match=r"default_args\['retries'\]: not allowed: pypedream sets it"
+    ):
         export_airflow(SEED, tmp_path, options=options)

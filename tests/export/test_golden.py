@@ -41,3 +41,16 @@ def test_generated_file_matches_golden(
         regenerate_command=f"pypedream export-airflow {reference} -o dags",
     )
     golden(result.path.name, result.path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_a_target_airflow_version_matches_golden(golden, tmp_path: Path, version: str) -> None:
+    reference = "pypedream.examples.sales:pipeline"
+    [result] = export_airflow(
+        reference,
+        tmp_path,
+        airflow_version=version,
+        regenerate_command=f"pypedream export-airflow {reference} -o dags "
+        f"--airflow-version {version}",
+    )
+    golden(f"airflow{version}/{result.path.name}", result.path.read_text(encoding="utf-8"))

@@ -275,6 +275,9 @@ def test_no_delay_means_no_sleep(calls: Calls, monkeypatch: pytest.MonkeyPatch) 
         pytest.param({"retries": -1}, "retries must be an int >= 0", id="negative-retries"),
         pytest.param({"retries": True}, "retries must be an int >= 0", id="bool-retries"),
         pytest.param({"retry_delay": -1}, "retry_delay must be >= 0", id="negative-delay"),
+        pytest.param({"retry_delay": float("nan")}, "and finite", id="nan-delay"),
+        pytest.param({"retry_delay": float("inf")}, "and finite", id="infinite-delay"),
+        pytest.param({"retry_delay": "5"}, "seconds or a timedelta", id="str-delay"),
     ],
 )
 def test_bad_retry_settings_are_rejected(options: dict[str, Any], message: str) -> None:

@@ -63,3 +63,18 @@ def test_import_linter_contract_holds() -> None:
     done = subprocess.run([lint_imports], cwd=REPO, capture_output=True, text=True)
 
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_runtime_modules_import_each_other_without_a_cycle() -> None:
+    """Counting imports made inside functions (not those for type checking only), no runtime
+    module reaches itself: definition -> execution -> worker is one-way."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("pypedream", exclude_type_checking_imports=True)
+    cycles = [
+        (module, graph.find_shortest_chain(importer=imported, imported=module))
+        for module in sorted(graph.modules)
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith("pypedream")
+        and graph.chain_exists(importer=imported, imported=module)
+    ]
+    assert cycles == []

@@ -24,6 +24,7 @@ PROMISED = [
     "KeyedOutputMapper",
     "SequentialOutputMapper",
     "LoggerSettings",
+    "AirflowOptions",
     "ctx",
     "PypedreamError",
     "PipelineDefinitionError",
@@ -31,6 +32,8 @@ PROMISED = [
     "InputBindingError",
     "OutputMappingError",
     "VariableConflictError",
+    "LogDestinationError",
+    "RunInterrupted",
     "PipelineFailed",
     "SkipStage",
 ]
@@ -69,9 +72,12 @@ def test_every_error_type_is_exported_and_catchable_as_pypedream_error() -> None
     for name in errors.__all__:
         assert name in pypedream.__all__
         error = getattr(pypedream, name)
-        if name != "SkipStage":
+        if name not in ("SkipStage", "RunInterrupted"):
             assert issubclass(error, pypedream.PypedreamError)
     assert not issubclass(pypedream.SkipStage, pypedream.PypedreamError)
+    # a Ctrl-C stays a KeyboardInterrupt: `except Exception` must not swallow it
+    assert issubclass(pypedream.RunInterrupted, KeyboardInterrupt)
+    assert not issubclass(pypedream.RunInterrupted, Exception)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +150,9 @@ def test_pipeline_signature_matches_the_seed() -> None:
 
     assert parameters[:5] == ["name", "parameters", "stages", "variables", "log_settings"]
     assert stage[:6] == ["function", "inputs", "output_mapper", "after", "retries", "retry_delay"]
+
+
+def test_airflow_options_import_as_the_readme_and_export_error_say() -> None:
+    from pypedream import AirflowOptions
+
+    assert AirflowOptions(schedule="@daily").schedule == "@daily"

@@ -1,4 +1,5 @@
-"""The seed README example, shipped as `pypedream.examples.seed`, runs end to end."""
+"""The seed README example runs end to end: as first written (kept in the tests) and as
+shipped in `pypedream.examples.seed` (the same pipeline with neutral parameter values)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from pypedream import LoggerSettings, Pipeline
 def seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """Import the example afresh with the cwd in tmp_path (it makes `logs/` there on import)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delitem(sys.modules, "pypedream.examples.seed", raising=False)
-    module = importlib.import_module("pypedream.examples.seed")
-    monkeypatch.setitem(sys.modules, "pypedream.examples.seed", module)
+    monkeypatch.delitem(sys.modules, SEED, raising=False)
+    module = importlib.import_module(SEED)
+    monkeypatch.setitem(sys.modules, SEED, module)
     return module
+
+
+SEED = "tests.resources.seed_as_written"
 
 
 def _expected(source1: str = "your_mom", source2: str = "your_girlfriend") -> dict[str, object]:
@@ -99,3 +103,16 @@ def test_the_seed_logs_every_stage(seed: ModuleType) -> None:
 
     stages = [e["stage"] for e in entries if e["event"] == "stage_succeeded"]
     assert stages == ["get_data1", "get_data2", "combine_data", "validate_data"]
+
+
+def test_the_bundled_example_is_the_seed_with_neutral_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "pypedream.examples.seed", raising=False)
+    bundled = importlib.import_module("pypedream.examples.seed")
+    as_written = importlib.import_module(SEED)
+    assert dict(bundled.pipeline.parameters) == {"source1": "orders_db", "source2": "billing_api"}
+    assert list(bundled.pipeline.stages) == list(as_written.pipeline.stages)
+    result = bundled.pipeline.run()
+    assert result == _expected("orders_db", "billing_api")

@@ -114,7 +114,8 @@ control = Pipeline(
         skip=False,
     ),
     stages={
-        "flaky": Stage(flaky, inputs=[param("marker_dir", "marker_dir")], retries=1),
+        # retry_delay=0 so real Airflow retries at once (unset, its default is 300 s)
+        "flaky": Stage(flaky, inputs=[param("marker_dir", "marker_dir")], retries=1, retry_delay=0),
         "maybe_skip": Stage(maybe_skip, inputs=[param("skip", "flag")]),
         "after_skip": Stage(identity, inputs=[dependency("maybe_skip", "value")]),
     },
