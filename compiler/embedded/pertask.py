@@ -47,9 +47,9 @@ def _run_task_airflow3(*, ti: Any, task: Any, run_triggerer: bool = False) -> No
         workload = workloads.ExecuteTask.make(
             ti, dag_rel_path=task.dag.fileloc, bundle_info=BundleInfo(name="dags-folder")
         )
-        client = InProcessTestSupervisor._api_client(task.dag)  # type: ignore[no-untyped-call]
+        client = InProcessTestSupervisor._api_client(task.dag)
         supervise_task(
-            ti=workload.ti,  # type: ignore[arg-type]  # the workload's DTO, as executors pass it
+            ti=workload.ti,  # the workload's DTO, as executors pass it
             bundle_info=workload.bundle_info,
             dag_rel_path=workload.dag_rel_path,
             token="",
@@ -77,11 +77,11 @@ def _run_task_airflow2(*, ti: Any, session: Any, **_: Any) -> None:
             from airflow.models.taskinstance import TaskInstance
 
             with contextlib.suppress(ImportError):  # its tables are FK targets of the TI's note
-                import airflow.providers.fab.auth_manager.models  # type: ignore[import-not-found]  # noqa: F401
+                import airflow.providers.fab.auth_manager.models  # noqa: F401
 
             engine: Any = settings.engine
             engine.dispose(close=False)  # never share the parent's DB connections
-            own = settings.Session()  # type: ignore[misc]
+            own = settings.Session()
             fresh = (
                 own.query(TaskInstance)
                 .filter_by(
@@ -118,7 +118,7 @@ def tasks_in_child_processes(major: int) -> Iterator[None]:
 
         replacement: Any = _run_task_airflow3
     else:
-        import airflow.models.dag as module  # type: ignore[no-redef]
+        import airflow.models.dag as module
 
         replacement = _run_task_airflow2
     original = module._run_task
