@@ -28,7 +28,7 @@ __all__ = ["COVERED", "EXCLUDED", "describe_graph", "fingerprint"]
 COVERED: dict[str, tuple[str, ...]] = {
     "Pipeline": ("name", "parameters", "stages", "airflow"),
     "Stage": ("function", "inputs", "output_mapper", "after", "retries", "retry_delay"),
-    "Parameter": ("default", "type"),
+    "Parameter": ("default", "type", "secret"),
     "AirflowOptions": (
         "dag_id",
         "schedule",
@@ -117,7 +117,10 @@ def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
                 name,
                 spec.value_type.__name__ if spec.value_type else None,
                 spec.required,
-                None if spec.required else _literal(spec.default),
+                # A secret's default is not in the DAG file (and may come from the environment,
+                # differing between processes): only that it is secret is.
+                None if spec.required or spec.secret else _literal(spec.default),
+                spec.secret,
             ]
             for name, spec in pipeline.parameters.specs.items()
         ],

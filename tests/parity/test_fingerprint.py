@@ -67,6 +67,7 @@ STALE = [
     pytest.param({"parameters": {"n": Parameter(4, description="how many")}}, id="param-default"),
     pytest.param({"parameters": {"n": Parameter(3.0)}}, id="param-default-type"),
     pytest.param({"parameters": {"n": Parameter(3, type=float)}}, id="param-type"),
+    pytest.param({"parameters": {"n": Parameter(3, secret=True)}}, id="param-secret"),
     pytest.param({"parameters": {"n": Parameter()}}, id="param-required"),
     pytest.param({"parameters": {"n": Parameter(3), "m": Parameter(1)}}, id="param-added"),
     pytest.param({"parameters": {"n": 3, "m": 1}, "param_name": "m"}, id="binding"),
@@ -111,6 +112,13 @@ def test_a_change_airflow_would_run_makes_the_file_stale(change: dict[str, Any])
 @pytest.mark.parametrize("change", SAME)
 def test_a_change_the_file_does_not_fix_keeps_it_current(change: dict[str, Any]) -> None:
     assert fingerprint(_pipeline(**change)) == BASE
+
+
+def test_a_secret_default_stays_out_as_the_file_does_not_hold_it() -> None:
+    def secret(default: int) -> str:
+        return fingerprint(_pipeline(parameters={"n": Parameter(default, secret=True)}))
+
+    assert secret(3) == secret(4)
 
 
 @pytest.mark.parametrize(
