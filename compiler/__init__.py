@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         export_airflow,
         is_generated,
     )
+    from pypedream_compiler.embedded.rest import LiveAirflow
     from pypedream_compiler.errors import (
         AirflowMissingError,
         ExportError,
@@ -36,6 +37,7 @@ __all__ = [
     "ExportResult",
     "ExportStatus",
     "GeneratedCodeError",
+    "LiveAirflow",
     "ParityCase",
     "ParityError",
     "ParityReport",
@@ -47,6 +49,7 @@ __all__ = [
 ]
 
 _HOMES = {
+    "LiveAirflow": "pypedream_compiler.embedded.rest",
     "AirflowMissingError": "pypedream_compiler.errors",
     "ParityError": "pypedream_compiler.errors",
     "ParityCase": "pypedream_compiler.parity.harness",

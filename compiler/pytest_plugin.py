@@ -30,6 +30,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="pypedream_parity: run Airflow with this Python (default: the one running pytest)",
     )
+    group.addoption(
+        "--pypedream-fast",
+        action="store_true",
+        default=False,
+        help="pypedream_parity: run every Airflow task in one process (faster, but blind to "
+        "state shared across tasks); default: each task in a fresh process",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,4 +44,8 @@ def pypedream_parity(pytestconfig: pytest.Config) -> ParityBatch:
     """A session-wide ParityBatch: `add()` cases, then `assert_equal()` / `report()` them."""
     from pypedream_compiler.testing import ParityBatch
 
-    return ParityBatch(airflow_python=pytestconfig.getoption("pypedream_airflow_env"))
+    fast = bool(pytestconfig.getoption("pypedream_fast"))
+    return ParityBatch(
+        airflow_python=pytestconfig.getoption("pypedream_airflow_env"),
+        mode="single-process" if fast else "process-per-task",
+    )

@@ -30,9 +30,12 @@ def assert_parity(
     rtol: float = 0.0,
     atol: float = 0.0,
     keep: bool = False,
+    mode: str = "process-per-task",
 ) -> ParityReport:
     """Run `pipeline` in an embedded Airflow and natively; raise AssertionError on any difference.
 
+    Each Airflow task runs in a fresh process, as production executors run it;
+    `mode="single-process"` is faster but blind to state shared across tasks.
     The error message is the parity table with every difference. Returns the report.
     """
     from pypedream_compiler.parity.harness import run_parity
@@ -43,6 +46,7 @@ def assert_parity(
         keep=keep,
         rtol=rtol,
         atol=atol,
+        mode=mode,
     )
     if not report.equal:
         raise AssertionError(_failure(report.runs))
@@ -63,8 +67,10 @@ class ParityBatch:
         rtol: float = 0.0,
         atol: float = 0.0,
         runner: Callable[..., ParityReport] | None = None,
+        mode: str = "process-per-task",
     ) -> None:
         self.airflow_python = airflow_python
+        self.mode = mode
         self.rtol = rtol
         self.atol = atol
         self._runner = runner
@@ -106,7 +112,13 @@ class ParityBatch:
             runner = run_parity
         keys, cases = list(self._pending), list(self._pending.values())
         self._pending.clear()
-        report = runner(cases, airflow_python=self.airflow_python, rtol=self.rtol, atol=self.atol)
+        report = runner(
+            cases,
+            airflow_python=self.airflow_python,
+            rtol=self.rtol,
+            atol=self.atol,
+            mode=self.mode,
+        )
         self.batches += 1
         self._done.update(zip(keys, report.runs, strict=True))
         return report

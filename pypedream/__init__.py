@@ -38,6 +38,7 @@ from pypedream.errors import (
     PypedreamError,
     RunInterrupted,
     SkipStage,
+    StageExitError,
     ValueTransportError,
     VariableConflictError,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "SequentialOutputMapper",
     "SkipStage",
     "Stage",
+    "StageExitError",
     "StageGraph",
     "StageResult",
     "StageStatus",

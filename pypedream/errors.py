@@ -7,6 +7,7 @@
     ├── OutputMappingError (ValueError)        an output mapper rejected a stage's return value
     ├── VariableConflictError (RuntimeError)   two unordered stages wrote the same variable
     ├── ValueTransportError (TypeError)        a stage value cannot be handed to other Airflow tasks
+    ├── StageExitError (RuntimeError)          a stage raised SystemExit or another BaseException
     ├── LogDestinationError (OSError)          the run's log file cannot be written; nothing ran
     ├── MapError (ValueError)                  a mapped stage's list is not a list, too long, or
     │                                          zipped lists differ in length
@@ -40,6 +41,7 @@ __all__ = [
     "PypedreamError",
     "RunInterrupted",
     "SkipStage",
+    "StageExitError",
     "ValueTransportError",
     "VariableConflictError",
 ]
@@ -104,6 +106,11 @@ class MapError(PypedreamError, ValueError):
 
 class BranchError(PypedreamError, ValueError):
     """A branch stage returned something other than keys of its direct downstream stages."""
+
+
+class StageExitError(PypedreamError, RuntimeError):
+    """A stage raised `SystemExit` (e.g. `sys.exit(0)`) or another `BaseException` that is not
+    `KeyboardInterrupt`: the stage failed. The original is the `__cause__`."""
 
 
 class PipelineFailed(PypedreamError, RuntimeError):

@@ -6,6 +6,7 @@ library only, as the runner imports this inside Airflow environments.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import time
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pypedream_compiler.embedded.logs import output_to, split_task_logs
+from pypedream_compiler.embedded.pertask import tasks_in_child_processes
 from pypedream_compiler.embedded.reports import DagRunReport, DagRunRequest, TaskReport, XComEntry
 
 __all__ = ["dag_structure", "parse_dags", "read_run", "run_one"]
@@ -47,8 +49,13 @@ def run_one(
     major: int,
     log_path: Path,
     import_errors: dict[str, str],
+    per_task: bool = True,
 ) -> DagRunReport:
-    """Run one request with ``dag.test()``; any exception becomes the report's error."""
+    """Run one request with ``dag.test()``; any exception becomes the report's error.
+
+    ``per_task``: every task instance in its own child process (see ``pertask``); else all
+    of them in this process, as plain ``dag.test()`` does.
+    """
     conf = dict(request.conf)
     dag = dags.get(request.dag_id)
     if dag is None:
@@ -63,7 +70,8 @@ def run_one(
         kwargs["logical_date" if major >= 3 else "execution_date"] = date
     start = time.perf_counter()
     try:
-        with output_to(log_path):
+        isolation = tasks_in_child_processes(major) if per_task else contextlib.nullcontext()
+        with output_to(log_path), isolation:
             run_id = dag.test(**kwargs).run_id
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"

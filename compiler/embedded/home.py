@@ -87,6 +87,9 @@ def airflow_env(home: Path) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        # Airflow 3's task supervisor notices a finished child only when its select() times
+        # out, up to this many seconds (default 5): process-per-task runs wait it per task.
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
     }
 
 

@@ -5,6 +5,7 @@ Standard library only: the runner imports this inside Airflow environments.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import re
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["last_exception", "output_to", "split_task_logs"]
+__all__ = ["last_exception", "output_to", "skip_reason", "split_task_logs"]
 
 # `dag.test()` brackets every task with these lines, on 2.11 and 3.x alike.
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)")
@@ -22,19 +23,57 @@ _LOG_LINE = re.compile(r"^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 def last_exception(log: str) -> str | None:
-    """The exception line(s) closing the last traceback in ``log``, without the frames."""
+    """The exception line(s) closing the last traceback in ``log``, without the frames.
+
+    A task run in a child process (Airflow 3's supervisor) logs no traceback but a structured
+    ``error_detail=[...]``: its outermost exception is read instead, as ``Type: message``.
+    """
     lines = log.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call")]
     if not starts:
-        return None
+        return _structured_exception(lines)
     found: list[str] = []
     for line in lines[starts[-1] + 1 :]:
-        if found and _LOG_LINE.match(line):
+        if found and (_LOG_LINE.match(line) or line.startswith("[DAG TEST]")):
             break
         if not found and (not line or line[0].isspace()):
             continue  # a frame or its source line
         found.append(line)
     return "\n".join(found).strip() or None
+
+
+# "Skipping task. reason=..." (3.x structured log), or 2.x's line before "Marking task as SKIPPED".
+_SKIP_3 = re.compile(r"Skipping task\.?\s.*?reason=(?:'(?P<a>[^']*)'|\"(?P<b>[^\"]*)\"|(?P<c>\S*))")
+_SKIP_2_PREFIX = re.compile(r"^\[[^\]]+\] \{[^}]+\} INFO - ")  # "[date] {file.py:1} INFO - "
+
+
+def skip_reason(log: str) -> str | None:
+    """The message of the skip exception that ended the task, read from its log, or None."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if match := _SKIP_3.search(line):
+            return match["a"] if match["a"] is not None else (match["b"] or match["c"])
+        if "Marking task as SKIPPED" in line:
+            before = (_SKIP_2_PREFIX.sub("", text).strip() for text in reversed(lines[:i]))
+            return next((t for t in before if t and not t.startswith("::")), None)
+    return None
+
+
+_ERROR_DETAIL = re.compile(r"error_detail=(\[.*\]) loc=")
+
+
+def _structured_exception(lines: list[str]) -> str | None:
+    for line in reversed(lines):
+        match = _ERROR_DETAIL.search(line)
+        if match is None:
+            continue
+        try:
+            detail = ast.literal_eval(match[1])
+            outer = next(d for d in detail if not d.get("is_cause"))
+            return f"{outer['exc_type']}: {outer['exc_value']}".strip()
+        except (ValueError, SyntaxError, StopIteration, KeyError, TypeError):
+            return None
+    return None
 
 
 def split_task_logs(text: str) -> dict[tuple[str, int], str]:

@@ -162,6 +162,7 @@ class BatchReport:
     runs: tuple[DagRunReport, ...]
     # dag_id -> {"tasks": {task_id: sorted upstream task_ids}, "params": {name: default}}
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mode: str = "process-per-task"  # or "single-process": how the tasks were run
 
     @property
     def airflow_major(self) -> int:

@@ -47,6 +47,9 @@ from pypedream_compiler.embedded.reports import (
 )
 
 __all__ = [
+    "MODES",
+    "PROCESS_PER_TASK",
+    "SINGLE_PROCESS",
     "AirflowRunnerError",
     "BatchReport",
     "DagRunReport",
@@ -61,6 +64,9 @@ __all__ = [
 ]
 
 MODULE = "pypedream_compiler.embedded.runner"
+PROCESS_PER_TASK = "process-per-task"
+SINGLE_PROCESS = "single-process"
+MODES = (PROCESS_PER_TASK, SINGLE_PROCESS)
 _EXIT_RUNNER_ERROR = 1
 _EXIT_BAD_REQUEST = 2
 _EXIT_NO_AIRFLOW = 3
@@ -72,8 +78,13 @@ def run_dag_files(
     dags_dir_files: Sequence[Path],
     airflow_home: Path | None = None,
     keep_home: bool = False,
+    mode: str = PROCESS_PER_TASK,
 ) -> BatchReport:
     """Copy the DAG files into an Airflow home, run every request in order, and report.
+
+    ``mode``: "process-per-task" (default) runs each task instance in a fresh child process,
+    as production executors do; "single-process" runs them all in this one (plain
+    ``dag.test()``: faster, but blind to state shared across tasks).
 
     A temporary home is removed at process exit unless ``keep_home``; a given one is kept.
     Later calls in the same process reuse the first call's home (Airflow reads it once).
@@ -81,6 +92,7 @@ def run_dag_files(
     version = airflow_version()
     if version is None:
         raise AirflowRunnerError(f"no Apache Airflow installed for {sys.executable}")
+    _check_mode(mode)
     home = configure_process(airflow_home, keep_home, version)
     dags_dir = home / "dags"
     copy_dag_files(dags_dir_files, dags_dir, clear=airflow_home is None)
@@ -96,8 +108,14 @@ def run_dag_files(
         # which would leak into the next run of the same DAG in this process.
         dags = bag.dags if i == 0 else parse_dags(dags_dir, major).dags
         log_path = logs_dir / f"{i:03d}-{request.dag_id}.log"
-        runs.append(run_one(dags, request, major, log_path, import_errors))
-    return BatchReport(version, str(home), import_errors, tuple(runs), structure)
+        per_task = mode == PROCESS_PER_TASK
+        runs.append(run_one(dags, request, major, log_path, import_errors, per_task))
+    return BatchReport(version, str(home), import_errors, tuple(runs), structure, mode)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise AirflowRunnerError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
 
 
 def run_in_environment(
@@ -109,6 +127,7 @@ def run_in_environment(
     keep_home: bool = False,
     timeout: float | None = 900,
     env: dict[str, str] | None = None,
+    mode: str = PROCESS_PER_TASK,
 ) -> BatchReport:
     """Run the batch with another Python's Airflow (``<python> -m pypedream_compiler...``).
 
@@ -116,7 +135,9 @@ def run_in_environment(
     """
     if not Path(python).is_file():
         raise AirflowRunnerError(f"Python interpreter '{python}' does not exist")
+    _check_mode(mode)
     request = {
+        "mode": mode,
         "dags_dir_files": [str(Path(f).resolve()) for f in dags_dir_files],
         "runs": [request_to_data(r) for r in requests],
         "airflow_home": str(Path(airflow_home).resolve()) if airflow_home else None,
@@ -159,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argparse.ArgumentParser(
         prog=f"python -m {MODULE}",
         description='Reads {"dags_dir_files": [...], "runs": [{"dag_id", "conf", '
-        '"logical_date"}], "airflow_home": null, "keep_home": false} on stdin.',
+        '"logical_date"}], "airflow_home": null, "keep_home": false, '
+        '"mode": "process-per-task" | "single-process"} on stdin.',
     ).parse_args(argv)
     report_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout.flush()
@@ -173,12 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = [Path(f) for f in data["dags_dir_files"]]
         home = Path(data["airflow_home"]) if data.get("airflow_home") else None
         keep_home = bool(data.get("keep_home", False))
+        mode = str(data.get("mode", PROCESS_PER_TASK))
     except (ValueError, KeyError, TypeError) as exc:
         print(f"Error: invalid request on stdin: {exc!r}", file=sys.stderr)
         return _EXIT_BAD_REQUEST
     try:
         report = run_dag_files(
-            requests, dags_dir_files=files, airflow_home=home, keep_home=keep_home
+            requests, dags_dir_files=files, airflow_home=home, keep_home=keep_home, mode=mode
         )
     except AirflowRunnerError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,7 +26,10 @@ from typing import Any
 from pypedream_compiler.codegen.export import export_airflow
 from pypedream_compiler.codegen.ids import airflow_id
 from pypedream_compiler.codegen.locate import resolve_target
+from pypedream_compiler.embedded.logs import skip_reason
+from pypedream_compiler.embedded.rest import LiveAirflow
 from pypedream_compiler.embedded.runner import (
+    PROCESS_PER_TASK,
     AirflowRunnerError,
     BatchReport,
     DagRunReport,
@@ -39,11 +43,13 @@ from pypedream_compiler.parity.compare import first_difference
 from pypedream_compiler.parity.report import ParityReport, RunParity, StageParity
 
 from pypedream import Pipeline, RunResult, StageResult
+from pypedream.definition.variables import DELETED
+from pypedream.execution.variable_merge import apply_writes
 from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
-from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs
+from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs, read_envelope
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.readiness import check_readiness
-from pypedream.worker.value_codec import UntrustedValueError
+from pypedream.worker.value_codec import UntrustedValueError, from_tree
 
 __all__ = ["ParityCase", "ParityReport", "RunParity", "StageParity", "run_parity"]
 
@@ -74,13 +80,20 @@ def run_parity(
     keep: bool = False,
     rtol: float = 0.0,
     atol: float = 0.0,
+    mode: str = PROCESS_PER_TASK,
+    airflow: LiveAirflow | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ParityReport:
-    """Run every case in one Airflow process, then natively, and compare them stage by stage.
+    """Run every case in Airflow, then natively, and compare them stage by stage.
 
     `cases`: one target, or several targets, `ParityCase`s or `(target, params)` pairs.
     `airflow_python`: a Python with Airflow installed (default: this interpreter).
     `keep`: keep the Airflow home (DAG files, airflow.db, logs); its path is in the report.
+    `mode`: "process-per-task" (default) runs every Airflow task in a fresh process that has
+    not imported the pipeline, as production executors do; "single-process" runs them all in
+    one process (plain `dag.test()`: faster, but blind to state shared across tasks).
+    `airflow`: a live Airflow 3 (e.g. CeleryExecutor + PostgreSQL) to run on instead of the
+    embedded one: the DAG files go into its DAGs folder, runs are triggered and read over REST.
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
     `progress` receives a line at each step (the CLI shows it with the elapsed time).
@@ -88,7 +101,9 @@ def run_parity(
     if rtol < 0 or atol < 0:
         raise ValueError(f"tolerances must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     python = Path(airflow_python) if airflow_python is not None else Path(sys.executable)
-    if airflow_python is None and airflow_version() is None:
+    if airflow is not None:
+        mode = "live"
+    elif airflow_python is None and airflow_version() is None:
         raise AirflowMissingError(
             'parity needs Apache Airflow: pip install "pypedream[airflow]" '
             "(or pass airflow_python= a Python that has it)"
@@ -98,8 +113,9 @@ def run_parity(
     try:
         if progress is not None:
             runs_text = "1 DAG run" if len(prepared) == 1 else f"{len(prepared)} DAG runs"
-            progress(f"parity: exporting and running {runs_text} in Airflow ({python})")
-        batch, airflow_seconds = _run_airflow(prepared, python, work, keep)
+            where = airflow.url if airflow is not None else f"{python}, {mode}"
+            progress(f"parity: exporting and running {runs_text} in Airflow ({where})")
+        batch, airflow_seconds = _run_airflow(prepared, python, work, keep, mode, airflow)
         if progress is not None:
             progress(f"parity: Airflow took {airflow_seconds:.1f}s; running natively and comparing")
         native_start = time.perf_counter()
@@ -112,13 +128,14 @@ def run_parity(
             shutil.rmtree(work, ignore_errors=True)
     return ParityReport(
         airflow_version=batch.airflow_version,
-        airflow_python=str(python),
+        airflow_python=str(python) if airflow is None else airflow.url,
         airflow_home=batch.airflow_home if keep else None,
         rtol=rtol,
         atol=atol,
         runs=runs,
         airflow_seconds=airflow_seconds,
         native_seconds=native_seconds,
+        mode=mode,
     )
 
 
@@ -186,9 +203,14 @@ def _native_params(pipeline: Pipeline, conf: Mapping[str, Any]) -> dict[str, Any
 
 
 def _run_airflow(
-    prepared: list[_Prepared], python: Path, work: Path, keep: bool
+    prepared: list[_Prepared],
+    python: Path,
+    work: Path,
+    keep: bool,
+    mode: str,
+    airflow: LiveAirflow | None,
 ) -> tuple[BatchReport, float]:
-    """Export every distinct pipeline, then run every case in one Airflow process."""
+    """Export every distinct pipeline, then run every case in one Airflow batch."""
     references = list(dict.fromkeys(case.reference for case in prepared))
     try:
         results = export_airflow(references, work / "exported")
@@ -200,14 +222,18 @@ def _run_airflow(
     requests = [DagRunRequest(c.dag_id, c.conf, c.logical_date) for c in prepared]
     start = time.perf_counter()
     try:
-        batch = run_in_environment(
-            python,
-            requests,
-            dags_dir_files=[r.path for r in results],
-            airflow_home=work / "airflow" if keep else None,
-            keep_home=keep,
-            env=_import_path_env(),
-        )
+        if airflow is not None:  # a live Airflow: its DAGs folder, its executor, over REST
+            batch = airflow.run(requests, [r.path for r in results])
+        else:
+            batch = run_in_environment(
+                python,
+                requests,
+                dags_dir_files=[r.path for r in results],
+                airflow_home=work / "airflow" if keep else None,
+                keep_home=keep,
+                env=_import_path_env(),
+                mode=mode,
+            )
     except AirflowRunnerError as problem:
         if "has no Apache Airflow installed" in str(problem):
             raise AirflowMissingError(str(problem)) from problem
@@ -250,13 +276,19 @@ def _compare_run(
         raise_on_failure=False,
     )
     readiness = check_readiness(native, pipeline)
+    variables = None
     if run.error is not None:
         rows: tuple[StageParity, ...] = ()
     else:
         allow = pipeline_allowlist(pipeline)
-        rows = tuple(
-            _compare_stage(key, pipeline, native, run, rtol, atol, allow) for key in native.stages
+        rows = _with_hints(
+            pipeline,
+            tuple(
+                _compare_stage(key, pipeline, native, run, rtol, atol, allow)
+                for key in native.stages
+            ),
         )
+        variables = _compare_variables(pipeline, native, run, allow)
     return RunParity(
         pipeline=pipeline.name,
         reference=case.reference,
@@ -269,6 +301,7 @@ def _compare_run(
         stages=rows,
         readiness=readiness,
         airflow_log=run.log_path if keep else None,
+        variables=variables,
     )
 
 
@@ -296,8 +329,19 @@ def _compare_stage(
     row = StageParity(key, task_id, mine.status.value, theirs, "-", None, *errors)
     if row.native != row.airflow:
         return replace(row, difference=_status_difference(row))
-    if mine.status.value == "failed" and errors[0] != errors[1]:
+    if mine.status.value == "failed" and _bare(errors[0]) != _bare(errors[1]):
         return replace(row, difference=f"error: {errors[0]!r} vs {errors[1]!r}")
+    ran = mine.status.value in ("succeeded", "failed")
+    if task is not None and ran and mine.attempts != task.try_number:
+        return replace(
+            row, difference=f"attempts: {mine.attempts} natively vs {task.try_number} in Airflow"
+        )
+    if mine.status.value == "skipped" and task is not None and not _upstream_reason(mine):
+        theirs_reason = skip_reason(task.log or "")
+        if theirs_reason is not None and theirs_reason != mine.reason:
+            return replace(
+                row, difference=f"skip reason: {mine.reason!r} vs {theirs_reason!r} in Airflow"
+            )
     if not mine.ok:
         return row
     assert task is not None
@@ -343,6 +387,72 @@ def _compare_mapped(
             values.append(outputs["return"])
     verdict, difference = _compare_outputs(key, dict(mine.outputs), {"return": values}, rtol, atol)
     return replace(row, outputs=verdict, difference=difference)
+
+
+_HINT = (
+    "; its declared inputs are equal on both sides, so a value reached stage {key!r} outside "
+    "them (a module-level global, a file, an environment variable or Airflow's own XCom?): in "
+    "Airflow every task starts in a fresh process, so pass it as an output instead"
+)
+
+
+def _with_hints(pipeline: Pipeline, rows: tuple[StageParity, ...]) -> tuple[StageParity, ...]:
+    """Add the side-channel hint to stages that differ although all their inputs were equal."""
+    by_stage = {row.stage: row for row in rows}
+    upstream = pipeline.graph.upstream
+    hinted = []
+    for row in rows:
+        inputs_equal = all(
+            by_stage[parent].equal and by_stage[parent].native == "succeeded"
+            for parent in upstream[row.stage]
+            if parent in by_stage
+        )
+        differs = row.outputs == "differ" or (
+            row.native != row.airflow and row.native_error is None
+        )
+        if differs and inputs_equal and upstream[row.stage] and row.difference:
+            row = replace(row, difference=row.difference + _HINT.format(key=row.stage))
+        hinted.append(row)
+    return tuple(hinted)
+
+
+def _upstream_reason(result: StageResult) -> bool:
+    return (result.reason or "").startswith("upstream ")
+
+
+def _compare_variables(
+    pipeline: Pipeline, native: RunResult, run: DagRunReport, allow: TypeAllowlist
+) -> str | None:
+    """The run's final variables on both sides, or None when they are equal."""
+    latest: dict[str, list[Any]] = {}
+    for task in run.tasks:
+        entry = next((x for x in task.xcoms if x.key == ENVELOPE_KEY), None)
+        if entry is None or not isinstance(entry.value, str):
+            continue
+        for name, write in read_envelope(entry.value).get("variables", {}).items():
+            if name not in latest or write[0] > latest[name][0]:
+                latest[name] = write
+    theirs = apply_writes(
+        pipeline.variables,
+        [
+            (w[0], {name: DELETED if len(w) == 1 else from_tree(w[1], allow)})
+            for name, w in latest.items()
+        ],
+    )
+    mine = dict(native.variables)
+    if list(mine) != list(theirs) and set(mine) != set(theirs):
+        return f"final variables: names {sorted(mine)!r} natively vs {sorted(theirs)!r} in Airflow"
+    for name in mine:
+        found = first_difference(mine[name], theirs[name])
+        if found is not None:
+            return f"final variable {name!r}: {found.removeprefix('value: ')}"
+    return None
+
+
+def _bare(error: str | None) -> str | None:
+    """The error without its type's module (`pkg.mod.Error: x` -> `Error: x`): a task run in a
+    child process logs only the class name."""
+    return None if error is None else re.sub(r"^[\w.]+\.(\w+(?::|$))", r"\1", error)
 
 
 def _exception(result: StageResult) -> str | None:

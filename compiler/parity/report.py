@@ -50,10 +50,13 @@ class RunParity:
     stages: tuple[StageParity, ...]
     readiness: ReadinessReport
     airflow_log: str | None = None  # Airflow's output for this run, when the home is kept
+    variables: str | None = None  # how the final variables differ; None: equal
 
     @property
     def equal(self) -> bool:
-        return self.error is None and all(row.equal for row in self.stages)
+        return (
+            self.error is None and self.variables is None and all(row.equal for row in self.stages)
+        )
 
     @property
     def differences(self) -> list[str]:
@@ -66,6 +69,8 @@ class RunParity:
                     if row.difference.startswith("stage ")
                     else f"stage {row.stage!r} {row.difference}"
                 )
+        if self.variables:
+            found.append(self.variables)
         return found
 
     def render(self) -> str:
@@ -106,6 +111,7 @@ class RunParity:
             "equal": self.equal,
             "error": self.error,
             "differences": self.differences,
+            "variables": self.variables,
             "stages": [row.to_dict() for row in self.stages],
             "readiness": self.readiness.to_dict(),
             "airflow_log": self.airflow_log,
@@ -124,6 +130,9 @@ class ParityReport:
     runs: tuple[RunParity, ...]
     airflow_seconds: float = 0.0
     native_seconds: float = 0.0
+    # how Airflow ran the tasks: "process-per-task", "single-process" (one process) or "live"
+    # (a running Airflow's own executor, e.g. Celery workers)
+    mode: str = "process-per-task"
 
     @property
     def equal(self) -> bool:
@@ -143,7 +152,8 @@ class ParityReport:
             if not (self.rtol or self.atol)
             else (f"floats within rtol={self.rtol:g}, atol={self.atol:g}")
         )
-        where = f"Airflow {self.airflow_version}"
+        where = f"Airflow {self.airflow_version} ({self.mode}"
+        where += "; blind to state shared across tasks)" if self.mode == "single-process" else ")"
         timing = f"Airflow {self.airflow_seconds:.1f}s, native {self.native_seconds:.1f}s"
         stages = sum(len(run.stages) for run in self.runs)
         if self.equal:
@@ -153,7 +163,7 @@ class ParityReport:
             )
         bad = [run for run in self.runs if not run.equal]
         count = sum(1 for run in bad for row in run.stages if not row.equal) + sum(
-            1 for run in bad if run.error
+            1 for run in bad for problem in (run.error, run.variables) if problem
         )
         return (
             f"DIFFERS: {count} difference(s) in {len(bad)} of {len(self.runs)} run(s) between "
@@ -180,6 +190,7 @@ class ParityReport:
             "airflow_version": self.airflow_version,
             "airflow_python": self.airflow_python,
             "airflow_home": self.airflow_home,
+            "mode": self.mode,
             "rtol": self.rtol,
             "atol": self.atol,
             "airflow_seconds": round(self.airflow_seconds, 3),

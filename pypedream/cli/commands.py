@@ -319,6 +319,9 @@ def parity(
     airflow_env: str | None = None,
     rtol: float = 0.0,
     atol: float = 0.0,
+    fast: bool = False,
+    airflow_url: str | None = None,
+    dags_folder: str | None = None,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
@@ -340,6 +343,15 @@ def parity(
             python = python / "bin" / "python"
         if not python.is_file():
             raise CliError(f"--airflow-env {airflow_env!r}: no such Python; fix the path")
+    live = None
+    if (airflow_url is None) != (dags_folder is None):
+        raise CliError("--airflow-url and --dags-folder go together; pass both")
+    if airflow_url is not None and dags_folder is not None:
+        from pypedream_compiler import LiveAirflow
+
+        if not Path(dags_folder).is_dir():
+            raise CliError(f"--dags-folder {dags_folder!r}: no such directory; fix the path")
+        live = LiveAirflow(airflow_url, Path(dags_folder))
     from pypedream.cli.progress import StatusLine, wants_progress
 
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
@@ -361,6 +373,8 @@ def parity(
                     keep=keep,
                     rtol=rtol,
                     atol=atol,
+                    mode="single-process" if fast else "process-per-task",
+                    airflow=live,
                     progress=show,
                 )
         except AirflowMissingError as problem:

@@ -81,7 +81,8 @@ examples:
 
 PARITY_DESCRIPTION = """\
 Run a pipeline in an embedded, throw-away Apache Airflow (exported DAG file, SQLite,
-dag.test(): no server) and natively with the same parameters, run id and logical date,
+dag.test(): no server; every task in a fresh process, as production executors run them,
+unless --fast) and natively with the same parameters, run id and logical date,
 then compare every stage: status, every output (exactly: type and value, floats bit for
 bit), and for failed stages the exception type and message. Prints a table, the export
 readiness report and the verdict."""

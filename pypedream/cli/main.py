@@ -74,6 +74,9 @@ def _parity(args: argparse.Namespace) -> int:
         airflow_env=args.airflow_env,
         rtol=args.rtol,
         atol=args.atol,
+        fast=args.fast,
+        airflow_url=args.airflow_url,
+        dags_folder=args.dags_folder,
         stdout=sys.stdout,
         stderr=sys.stderr,
     )

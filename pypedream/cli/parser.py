@@ -260,6 +260,24 @@ def _add_parity(commands: Any) -> None:
         help="keep the Airflow home (DAG file, airflow.db, logs) and print where it is",
     )
     parity.add_argument(
+        "--fast",
+        action="store_true",
+        help="run every Airflow task in ONE process (plain dag.test()): faster, but blind to "
+        "state shared across tasks; default: each task in a fresh process, as in production",
+    )
+    parity.add_argument(
+        "--airflow-url",
+        metavar="URL",
+        help="run on this live Airflow 3 instead (e.g. http://127.0.0.1:8080, a Celery + "
+        "PostgreSQL deployment): its executor runs the tasks; needs --dags-folder",
+    )
+    parity.add_argument(
+        "--dags-folder",
+        metavar="DIR",
+        help="with --airflow-url: the DAGs folder its DAG processor watches (the DAG files "
+        "go into DIR/pypedream_parity/)",
+    )
+    parity.add_argument(
         "--airflow-env",
         metavar="PYTHON",
         help="run Airflow with this Python (or virtualenv directory), e.g. one with Airflow 2",

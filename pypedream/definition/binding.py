@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pypedream._copy import fresh_copy
 from pypedream._preview import preview
 from pypedream._sentinel import MISSING
 from pypedream._suggest import did_you_mean
@@ -115,6 +116,12 @@ class InputBinding(Generic[S, V]):
 def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
     source, mapper = binding.source, binding.mapper
     if binding.kind is BindingKind.KNOWN:
+        if fresh_copy(source) is not source:
+            # Each stage gets its own copy, as each Airflow task starts fresh: a list appended
+            # to in one run (or stage) never shows up in the next.
+            if mapper is None:
+                return lambda: fresh_copy(source)
+            return lambda: mapper(fresh_copy(source))
         if mapper is None:
             return lambda: source
         return lambda: mapper(source)

@@ -31,6 +31,7 @@ def find_problems(
             problems.append(f"stage {key!r} must be a Stage, got {type(stage).__name__}")
             continue
         problems.extend(_reference_problems(pipeline, key, stage, stages))
+        problems.extend(_function_problems(key, stage))
         problems.extend(_argument_problems(key, stage))
         problems.extend(_parameter_problems(key, stage, parameters))
         problems.extend(_flow_problems(key, stage))
@@ -78,6 +79,27 @@ def _reference_problems(
                 f"{did_you_mean(name, stages)}"
             )
     return found
+
+
+def _function_problems(key: str, stage: Stage[Any]) -> list[str]:
+    """Stage functions are called synchronously, natively and in Airflow alike: an async or
+    generator function would "succeed" with an unrun coroutine or generator as its value."""
+    function = stage.function
+    call = type(function).__call__  # callable objects with an async or generator __call__
+    label = f"stage {key!r}: function {stage.name}()"
+    if inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call):
+        return [
+            f"{label} is `async def`, so calling it only creates a coroutine; make it a plain "
+            "`def` (e.g. one that returns `asyncio.run(...)`)"
+        ]
+    if inspect.isasyncgenfunction(function) or inspect.isasyncgenfunction(call):
+        return [f"{label} is an async generator; make it a plain `def` that returns a list"]
+    if inspect.isgeneratorfunction(function) or inspect.isgeneratorfunction(call):
+        return [
+            f"{label} is a generator (it uses `yield`), so calling it would not run it; "
+            "return a list instead (e.g. `return list(...)`)"
+        ]
+    return []
 
 
 def _argument_problems(key: str, stage: Stage[Any]) -> list[str]:

@@ -17,7 +17,7 @@ from pypedream.definition.binding import DEFAULT_OUTPUT_KEY, Input
 from pypedream.definition.outputs import default_output_mapper, map_outputs
 from pypedream.definition.stage import Stage
 from pypedream.definition.variables import Variables
-from pypedream.errors import InputBindingError, OutputMappingError, SkipStage
+from pypedream.errors import InputBindingError, OutputMappingError, SkipStage, StageExitError
 from pypedream.execution.result import StageResult, StageStatus
 
 __all__ = ["execute_stage", "resolve_inputs"]
@@ -66,6 +66,16 @@ def _map(key: str, stage: Stage[Any], value: Any) -> dict[str, Any]:
         raise OutputMappingError(
             f"stage {key!r}: output mapper raised {type(problem).__name__}: {problem}"
         ) from problem
+
+
+def _exit_error(key: str, caught: BaseException) -> StageExitError:
+    """`sys.exit()` and other non-Exception BaseExceptions fail the stage, on both sides."""
+    error = StageExitError(
+        f"stage {key!r} raised {type(caught).__name__}({', '.join(map(repr, caught.args))}); "
+        "a stage must return or raise an Exception (this would end the whole process)"
+    )
+    error.__cause__ = caught
+    return error
 
 
 def execute_stage(
@@ -119,7 +129,10 @@ def execute_stage(
                 started=started,
                 reason=str(skip) or "SkipStage raised",
             )
-        except Exception as problem:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as caught:
+            problem = caught if isinstance(caught, Exception) else _exit_error(key, caught)
             if attempt < last:
                 delay = stage.retry_delay_seconds
                 if attempt_log is not None:

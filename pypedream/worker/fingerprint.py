@@ -1,12 +1,14 @@
-"""A short hash of what a pipeline's graph is: stages, edges, bindings, parameters.
+"""A short hash of everything an exported DAG file fixes about a pipeline.
 
-An exported DAG file records it; its tasks refuse to run a pipeline whose fingerprint changed.
-Known values (e.g. `known(date.today(), ...)`) are left out on purpose: they may differ between
-processes without the graph changing.
+An exported DAG file records it; its tasks refuse to run a pipeline whose fingerprint changed,
+so a file exported with an old parameter default, retry setting or Airflow option never runs
+silently. Every field of `Pipeline`, `Stage`, `Parameter` and `AirflowOptions` is either
+covered or listed in `EXCLUDED` with its reason (a test keeps the two complete).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,55 @@ if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
     from pypedream.definition.stage import Stage
 
-__all__ = ["describe_graph", "fingerprint"]
+__all__ = ["COVERED", "EXCLUDED", "describe_graph", "fingerprint"]
+
+COVERED: dict[str, tuple[str, ...]] = {
+    "Pipeline": ("name", "parameters", "stages", "airflow"),
+    "Stage": (
+        "function",
+        "inputs",
+        "output_mapper",
+        "after",
+        "retries",
+        "retry_delay",
+        "trigger_rule",
+        "map_over",
+        "branch",
+        "short_circuit",
+        "ignore_downstream_trigger_rules",
+        "group",
+    ),
+    "Parameter": ("default", "type", "secret"),
+    "AirflowOptions": (
+        "dag_id",
+        "schedule",
+        "start_date",
+        "catchup",
+        "tags",
+        "owner",
+        "default_args",
+        "max_active_runs",
+    ),
+}
+EXCLUDED: dict[str, dict[str, str]] = {
+    "Pipeline": {
+        "variables": "read from the imported pipeline by each task, never from the DAG file",
+        "log_settings": "read from the imported pipeline by each task, never from the DAG file",
+        "description": "documentation only: it does not change what Airflow runs",
+    },
+    "Stage": {
+        "description": "documentation only: it does not change what Airflow runs",
+        "dependencies": "derived from `inputs`, which are covered",
+    },
+    "Parameter": {
+        "description": "documentation only: it does not change what Airflow runs",
+    },
+    "AirflowOptions": {
+        "description": "documentation only: it does not change what Airflow runs",
+    },
+}
+"""Known input values (`known(date.today())`) are left out too: each task reads them from the
+imported pipeline, and they may differ between processes without the file changing."""
 
 
 def _callable_name(value: Any) -> str:
@@ -68,15 +118,42 @@ def _flow(stage: Stage[Any]) -> list[Any]:
     return [] if flow == default else [flow]
 
 
+def _literal(value: Any) -> Any:
+    """A value as JSON data with its type, so `25` and `25.0` differ."""
+    if isinstance(value, dict):
+        return {"dict": [[_literal(k), _literal(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return {type(value).__name__: [_literal(item) for item in items]}
+    return [type(value).__name__, repr(value)]
+
+
+def _airflow_options(options: Any) -> Any:
+    if options is None:
+        return None
+    if not dataclasses.is_dataclass(options):
+        return repr(options)
+    return {name: _literal(getattr(options, name)) for name in COVERED["AirflowOptions"]}
+
+
 def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
     """The JSON-able description the fingerprint hashes."""
     graph = pipeline.graph
     return {
         "pipeline": pipeline.name,
         "parameters": [
-            [name, spec.value_type.__name__ if spec.value_type else None, spec.required]
+            [
+                name,
+                spec.value_type.__name__ if spec.value_type else None,
+                spec.required,
+                # A secret's default is not in the DAG file (and may come from the environment,
+                # differing between processes): only that it is secret is.
+                None if spec.required or spec.secret else _literal(spec.default),
+                spec.secret,
+            ]
             for name, spec in pipeline.parameters.specs.items()
         ],
+        "airflow": _airflow_options(getattr(pipeline, "airflow", None)),
         "stages": [
             [
                 key,
@@ -85,6 +162,7 @@ def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
                 _mapper(stage.output_mapper),
                 list(stage.after),
                 stage.retries,
+                stage.retry_delay_seconds,
                 *_flow(stage),
             ]
             for key, stage in ((k, graph.stages[k]) for k in graph.order)

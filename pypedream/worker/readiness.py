@@ -91,6 +91,10 @@ class ValueWarning:
     kind: str
     message: str
     blocking: bool = False
+    # Which metadata DB it happens on: "any", "sqlite" or "postgresql" (Airflow 3 stores its own
+    # XComs as JSON text on SQLite and as JSONB on PostgreSQL; the pypedream envelope is a
+    # string, exact on both).
+    backend: str = "any"
 
     @property
     def airflow_xcom_only(self) -> bool:
@@ -104,7 +108,9 @@ class ValueWarning:
     def describe(self) -> str:
         where = f" at {self.path}" if self.path else ""
         what = "Airflow XCom" if self.airflow_xcom_only else "output"
-        return f"stage {self.stage!r} {what} {self.xcom!r}{where}: {self.message}"
+        backend = {"sqlite": " [SQLite only]", "postgresql": " [PostgreSQL only]"}
+        text = f"stage {self.stage!r} {what} {self.xcom!r}{where}: {self.message}"
+        return text + backend.get(self.backend, "")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -373,6 +379,7 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
                 "integral-float",
                 f"{value!r} (float) comes back as {int(value)!r} (int) on Airflow 3 with SQLite "
                 "(a top-level float with an integral value)",
+                backend="sqlite",
             )
         )
     elif type(value) is int and abs(value) >= 2**63 and not _too_long(value):
@@ -384,6 +391,19 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
                 "big-int",
                 f"an int of {value.bit_length()} bits comes back as a float on Airflow 3 with "
                 "SQLite (a top-level int >= 2**63)",
+                backend="sqlite",
+            )
+        )
+    if isinstance(value, Mapping) and len(value) > 1 and list(value) != _jsonb_order(value):
+        found.append(
+            ValueWarning(
+                key,
+                xcom,
+                "",
+                "reordered",
+                "its keys come back in JSONB order (shorter keys first), not insertion order, "
+                "on Airflow 3 with PostgreSQL",
+                backend="postgresql",
             )
         )
     seen: dict[str, list[str]] = {}
@@ -394,6 +414,11 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
         more = f" (and {len(paths) - 1} more place(s))" if len(paths) > 1 else ""
         found.append(ValueWarning(key, xcom, paths[0], kind, f"{what}{more}"))
     return found
+
+
+def _jsonb_order(value: Mapping[Any, Any]) -> list[Any]:
+    """PostgreSQL JSONB's key order: by length in bytes, then bytewise."""
+    return sorted(value, key=lambda k: (len(str(k).encode()), str(k).encode()))
 
 
 def _walk(

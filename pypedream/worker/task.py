@@ -64,11 +64,19 @@ def _pipeline(reference: str) -> tuple[Pipeline, str]:
     return cached
 
 
-def _parameters(pipeline: Pipeline, params: Mapping[str, Any]) -> Parameters:
-    """Declared parameters from the task context, dates turned back from ISO strings."""
-    return pipeline.parameters.resolve(
-        decode_airflow_params(pipeline.parameters, params), pipeline.name
-    )
+def _parameters(pipeline: Pipeline, context: Mapping[str, Any]) -> Parameters:
+    """Declared parameters from the task context, dates turned back from ISO strings.
+
+    Keys of the trigger conf that are not declared parameters are passed on too, so they are
+    refused with the native run's message ("unknown parameter 'nn'. Did you mean 'n'?"):
+    Airflow itself ignores them.
+    """
+    params = context.get("params") or {}
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    specs = pipeline.parameters.specs
+    unknown = {k: v for source in (params, conf) for k, v in source.items() if k not in specs}
+    overrides = {**unknown, **decode_airflow_params(pipeline.parameters, params)}
+    return pipeline.parameters.resolve(overrides, pipeline.name)
 
 
 def _refused(stage_key: str, what: str, problem: UntrustedValueError) -> UntrustedValueError:
@@ -272,7 +280,7 @@ def run_task(
     stage = graph.stages[stage_key]
     map_index = int(getattr(ti, "map_index", -1) or 0) if stage.map_over else -1
     run_id = str(context["run_id"])
-    parameters = _parameters(pipeline, context.get("params") or {})
+    parameters = _parameters(pipeline, context)
     if mask_secret is not None:
         for secret in parameters.secret_values():
             mask_secret(secret)

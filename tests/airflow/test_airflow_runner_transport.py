@@ -23,7 +23,7 @@ from pypedream_compiler.embedded.runner import (
 )
 
 # The modules `python -m pypedream_compiler.embedded.runner` needs: standard library only.
-RUNNER_MODULES = ("__init__", "runner", "reports", "home", "dagrun", "logs")
+RUNNER_MODULES = ("__init__", "runner", "reports", "home", "dagrun", "logs", "pertask")
 
 VALUES = [
     25.0,

@@ -218,8 +218,8 @@ def test_stale_dag_file_refuses_to_run(batch) -> None:
 
 def test_structured_logs_reach_the_task_log(batch) -> None:
     run = batch[0].run("ok_enough", 1)
-    lines = [
-        json.loads(line[line.index("{") :])
+    lines = [  # a task in its own process: the supervisor re-logs the line, " [task.stdout]"
+        json.JSONDecoder().raw_decode(line[line.index("{") :])[0]
         for line in (run.task("validate_data").log or "").splitlines()
         if '"event": "stage_succeeded"' in line
     ]

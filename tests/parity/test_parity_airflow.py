@@ -111,9 +111,10 @@ def test_failures_compare_exception_type_and_message(report: ParityReport) -> No
 def test_a_consumer_of_airflows_own_xcom_sees_the_sqlite_int(report: ParityReport) -> None:
     row = _row(report, "read_airflow_xcom")
     if _major(report) >= 3:
-        assert (
-            row.difference == "stage 'read_airflow_xcom' output 'return': 25.0 (float) vs 25 (int)"
-        )
+        assert (row.difference or "").startswith(
+            "stage 'read_airflow_xcom' output 'return': 25.0 (float) vs 25 (int); its declared "
+            "inputs are equal on both sides, so a value reached stage 'read_airflow_xcom' outside"
+        )  # Airflow's own XCom is not one of its declared inputs
     else:  # Airflow 2.11 keeps the float
         assert row.equal
 
@@ -150,10 +151,10 @@ def test_unsupported_value_fails_in_airflow_as_it_does_with_fidelity(
     faithful = unsupported.run(airflow_fidelity=True, raise_on_failure=False)
     error = faithful.stages[stage].error
     assert faithful.stages[stage].status is StageStatus.FAILED
-    assert row.airflow_error == "".join(traceback.format_exception_only(error)).strip()
-    assert row.airflow_error.startswith(
-        f"pypedream.errors.ValueTransportError: stage {stage!r} output 'return': value at "
-    )
+    expected = "".join(traceback.format_exception_only(error)).strip()
+    # A task in a child process logs the class name alone (Airflow 3's structured error).
+    assert row.airflow_error in (expected, expected.removeprefix("pypedream.errors."))
+    assert f"ValueTransportError: stage {stage!r} output 'return': value at " in row.airflow_error
     assert words in row.airflow_error
 
 

@@ -52,7 +52,27 @@ def test_each_airflow_trap_is_a_non_blocking_warning(report, stage, kind, path, 
 
 def test_named_outputs_are_checked_under_their_own_xcom_key(report) -> None:
     assert _find(report, "named", "integral-float").xcom == "total"
-    assert not [w for w in report.warnings if w.stage == "named" and w.xcom == "return_value"]
+    under_return_value = [
+        w.kind for w in report.warnings if w.stage == "named" and w.xcom == "return_value"
+    ]
+    assert under_return_value == ["reordered"]  # the dict itself: JSONB's key order
+
+
+@pytest.mark.parametrize(
+    ("stage", "kind", "backend", "label"),
+    [
+        pytest.param("integral", "integral-float", "sqlite", "[SQLite only]", id="sqlite-float"),
+        pytest.param("huge_int", "big-int", "sqlite", "[SQLite only]", id="sqlite-int"),
+        pytest.param("named", "reordered", "postgresql", "[PostgreSQL only]", id="jsonb-order"),
+        pytest.param("traps", "changed", "any", "", id="both"),
+    ],
+)
+def test_each_warning_says_which_metadata_backend_it_applies_to(
+    report, stage: str, kind: str, backend: str, label: str
+) -> None:
+    warning = next(w for w in report.warnings if w.stage == stage and w.kind == kind)
+    assert warning.backend == backend
+    assert warning.describe().endswith(label) if label else "only]" not in warning.describe()
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def _run_value(
 
 
 def test_known_passes_the_value_and_immediate_is_an_alias() -> None:
-    marker = object()
+    marker = ("an immutable value is passed as it is",)
 
     assert _run_value(InputBinding.known(marker)) is marker
     assert _run_value(InputBinding.immediate(marker)) is marker

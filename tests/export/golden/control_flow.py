@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.export.resources.pipelines:control"
-FINGERPRINT = "79174ee5f91f4046"
+FINGERPRINT = "3f3cc953e81e589c"
 TASK_IDS = {"flaky": "flaky", "maybe_skip": "maybe_skip", "after_skip": "after_skip"}
 DATA_FLOW = {"after_skip": {"value": ("maybe_skip", "return")}}
 

@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "pypedream.examples.seed:pipeline"
-FINGERPRINT = "aef3aec09258e4f5"
+FINGERPRINT = "16d89e969e198673"
 TASK_IDS = {
     "get_data1": "get_data1",
     "get_data2": "get_data2",

@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "21e4ec0c8ca82266"
+FINGERPRINT = "eb17f12599f32bf4"
 TASK_IDS = {
     "load": "load",
     "select": "select",

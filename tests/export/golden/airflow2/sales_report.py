@@ -18,7 +18,7 @@ from airflow.models.param import Param
 from airflow.operators.python import PythonOperator
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "21e4ec0c8ca82266"
+FINGERPRINT = "eb17f12599f32bf4"
 TASK_IDS = {
     "load": "load",
     "select": "select",
