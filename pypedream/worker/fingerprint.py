@@ -133,7 +133,7 @@ def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
                 _mapper(stage.output_mapper),
                 list(stage.after),
                 stage.retries,
-                stage.retry_delay_seconds,
+                None if stage.retry_delay is None else stage.retry_delay_seconds,
             ]
             for key, stage in ((k, graph.stages[k]) for k in graph.order)
         ],
