@@ -90,7 +90,7 @@ def demo() -> int:
 def lint(env: Path | None = None) -> int:
     """ruff check, ruff format --check, and the import-linter contracts (the code's rooms)."""
     env = env or _main_env("airflow,dev")
-    paths = ["pypedream", "compiler", "tests", "dev.py", "dev-airflow"]
+    paths = ["pypedream", "compiler", "tests", "docs", "dev.py", "dev-airflow"]
     for command in (
         [_bin(env, "ruff"), "check", *paths],
         [_bin(env, "ruff"), "format", "--check", *paths],

@@ -48,6 +48,7 @@ PROCESSES = {
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 ENVELOPE_KEY = "pypedream"
 ENVELOPE_PREFIX = "pypedream:v1:"
+SIGNED_ENVELOPE_PREFIX = "pypedream:v1-hmac-sha256:"  # then "<mac>:" and the same JSON
 
 
 class DevAirflowError(Exception):
@@ -487,9 +488,13 @@ def read_envelope_trees(value: Any) -> dict[str, Any] | None:
     A standard-library copy of `pypedream.worker.envelope.read_envelope`, so this script runs
     without pypedream; `tests/worker/test_contract.py` pins the two together.
     """
-    if not isinstance(value, str) or not value.startswith(ENVELOPE_PREFIX):
+    if isinstance(value, str) and value.startswith(SIGNED_ENVELOPE_PREFIX):
+        text = value[len(SIGNED_ENVELOPE_PREFIX) :].partition(":")[2]  # shown, not verified
+    elif isinstance(value, str) and value.startswith(ENVELOPE_PREFIX):
+        text = value[len(ENVELOPE_PREFIX) :]
+    else:
         return None
-    envelope = json.loads(value[len(ENVELOPE_PREFIX) :])
+    envelope = json.loads(text)
     outputs = envelope.get("outputs") if isinstance(envelope, dict) else None
     return outputs if isinstance(outputs, dict) else None
 
@@ -501,10 +506,13 @@ def _outputs(server: Server, run_path: str, task_id: str, map_index: int) -> dic
     if trees is None:
         return None
     try:  # exact values when pypedream is importable here; the JSON trees otherwise
-        from pypedream.worker.value_codec import from_tree
+        from pypedream.worker.value_codec import UntrustedValueError, from_tree
     except ImportError:
         return trees
-    return {name: from_tree(tree) for name, tree in trees.items()}
+    try:  # user classes need the pipeline's allowlist, unknown here: show their trees
+        return {name: from_tree(tree) for name, tree in trees.items()}
+    except UntrustedValueError:
+        return trees
 
 
 # --- command line ------------------------------------------------------------------------

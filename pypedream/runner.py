@@ -29,7 +29,14 @@ def run(
     `airflow_fidelity`, every stage's values reach downstream stages as in Airflow."""
     carry = None
     if airflow_fidelity:
+        from functools import partial
+
+        from pypedream.worker.allowlist import pipeline_allowlist
         from pypedream.worker.transport import carry_like_airflow
 
-        carry = carry_like_airflow
+        carry = partial(
+            carry_like_airflow,
+            allow=pipeline_allowlist(pipeline),
+            airflow_xcoms=getattr(pipeline.airflow, "airflow_xcoms", True),
+        )
     return run_pipeline(pipeline, parameters, carry=carry, **options)

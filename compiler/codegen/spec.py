@@ -24,6 +24,7 @@ class ParamSpec:
     schema_format: str | None = None
     description: str | None = None
     title: str | None = None  # the trigger form's label
+    secret: bool = False  # registered with Airflow's secrets masker when a task runs
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class DagSpec:
     tasks: tuple[TaskSpec, ...]
     edges: tuple[EdgeSpec, ...]
     airflow_version: str = "both"  # "2", "3", or "both" (imports that work on either)
+    airflow_xcoms: bool = True  # False: tasks push only pypedream's envelope
 
     @property
     def task_ids(self) -> dict[str, str]:

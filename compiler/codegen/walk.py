@@ -84,9 +84,9 @@ def _param_spec(name: str, spec: Parameter, problems: list[str]) -> ParamSpec:
         schema, schema_format = _SCHEMA_TYPES[wanted]
     if spec.secret:  # a password field in the trigger form; its default stays out of the file
         if spec.required:
-            return ParamSpec(name, schema, False, None, "password", spec.description)
+            return ParamSpec(name, schema, False, None, "password", spec.description, secret=True)
         nullable = [schema, "null"] if schema is not None else None
-        return ParamSpec(name, nullable, True, None, "password", spec.description)
+        return ParamSpec(name, nullable, True, None, "password", spec.description, secret=True)
     default = spec.default
     if spec.required:
         return ParamSpec(name, schema, False, None, schema_format, spec.description)
@@ -299,4 +299,5 @@ def build_dag_spec(
         tasks=tuple(tasks),
         edges=tuple(edges),
         airflow_version=airflow_version,
+        airflow_xcoms=options.airflow_xcoms,
     )

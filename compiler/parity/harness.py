@@ -45,10 +45,11 @@ from pypedream_compiler.parity.report import ParityReport, RunParity, StageParit
 from pypedream import Pipeline, RunResult, StageResult
 from pypedream.definition.variables import DELETED
 from pypedream.execution.variable_merge import apply_writes
+from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
 from pypedream.worker.envelope import ENVELOPE_KEY, envelope_outputs, read_envelope
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.readiness import check_readiness
-from pypedream.worker.value_codec import from_tree
+from pypedream.worker.value_codec import UntrustedValueError, from_tree
 
 __all__ = ["ParityCase", "ParityReport", "RunParity", "StageParity", "run_parity"]
 
@@ -279,10 +280,12 @@ def _compare_run(
     if run.error is not None:
         rows: tuple[StageParity, ...] = ()
     else:
+        allow = pipeline_allowlist(pipeline)
         rows = _with_hints(
-            pipeline, tuple(_compare_stage(key, native, run, rtol, atol) for key in native.stages)
+            pipeline,
+            tuple(_compare_stage(key, native, run, rtol, atol, allow) for key in native.stages),
         )
-        variables = _compare_variables(pipeline, native, run)
+        variables = _compare_variables(pipeline, native, run, allow)
     return RunParity(
         pipeline=pipeline.name,
         reference=case.reference,
@@ -300,7 +303,12 @@ def _compare_run(
 
 
 def _compare_stage(
-    key: str, native: RunResult, run: DagRunReport, rtol: float, atol: float
+    key: str,
+    native: RunResult,
+    run: DagRunReport,
+    rtol: float,
+    atol: float,
+    allow: TypeAllowlist,
 ) -> StageParity:
     task_id = airflow_id(key)
     mine = native.stages[key]
@@ -330,7 +338,7 @@ def _compare_stage(
     if not mine.ok:
         return row
     assert task is not None
-    outputs, problem = _airflow_outputs(task)
+    outputs, problem = _airflow_outputs(task, allow)
     if outputs is None:
         return replace(row, outputs="differ", difference=problem)
     verdict, difference = _compare_outputs(key, dict(mine.outputs), outputs, rtol, atol)
@@ -368,7 +376,9 @@ def _upstream_reason(result: StageResult) -> bool:
     return (result.reason or "").startswith("upstream ")
 
 
-def _compare_variables(pipeline: Pipeline, native: RunResult, run: DagRunReport) -> str | None:
+def _compare_variables(
+    pipeline: Pipeline, native: RunResult, run: DagRunReport, allow: TypeAllowlist
+) -> str | None:
     """The run's final variables on both sides, or None when they are equal."""
     latest: dict[str, list[Any]] = {}
     for task in run.tasks:
@@ -378,10 +388,16 @@ def _compare_variables(pipeline: Pipeline, native: RunResult, run: DagRunReport)
         for name, write in read_envelope(entry.value).get("variables", {}).items():
             if name not in latest or write[0] > latest[name][0]:
                 latest[name] = write
-    theirs = apply_writes(
-        pipeline.variables,
-        [(w[0], {name: DELETED if len(w) == 1 else from_tree(w[1])}) for name, w in latest.items()],
-    )
+    try:
+        theirs = apply_writes(
+            pipeline.variables,
+            [
+                (w[0], {name: DELETED if len(w) == 1 else from_tree(w[1], allow)})
+                for name, w in latest.items()
+            ],
+        )
+    except UntrustedValueError as problem:
+        return f"final variables: cannot read Airflow's: {problem}"
     mine = dict(native.variables)
     if list(mine) != list(theirs) and set(mine) != set(theirs):
         return f"final variables: names {sorted(mine)!r} natively vs {sorted(theirs)!r} in Airflow"
@@ -413,14 +429,17 @@ def _status_difference(row: StageParity) -> str:
     return text
 
 
-def _airflow_outputs(task: TaskReport) -> tuple[dict[str, Any] | None, str]:
+def _airflow_outputs(task: TaskReport, allow: TypeAllowlist) -> tuple[dict[str, Any] | None, str]:
     """The outputs the Airflow task handed on (its pypedream XCom), or why there are none."""
     entry = next((x for x in task.xcoms if x.key == ENVELOPE_KEY), None)
     if entry is None:
         return None, f"the Airflow task stored no {ENVELOPE_KEY!r} XCom"
     if entry.error is not None or not isinstance(entry.value, str):
         return None, f"cannot read the Airflow task's {ENVELOPE_KEY!r} XCom: {entry.error}"
-    return envelope_outputs(entry.value), ""
+    try:
+        return envelope_outputs(entry.value, allow), ""
+    except UntrustedValueError as problem:
+        return None, f"cannot read the Airflow task's {ENVELOPE_KEY!r} XCom: {problem}"
 
 
 def _compare_outputs(

@@ -113,8 +113,7 @@ def graph(
     from pypedream.views.graph import to_dot, to_mermaid, to_svg
 
     if graph_format is None:
-        suffix = Path(output).suffix.lower() if output else ""
-        graph_format = {".dot": "dot", ".gv": "dot", ".svg": "svg"}.get(suffix, "mermaid")
+        graph_format = _graph_format_of(output)
     pipeline = load_pipeline(target)
     pipeline.validate()
     render = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}[graph_format]
@@ -129,6 +128,24 @@ def graph(
         raise CliError(f"cannot write {output!r}: {problem.strerror or problem}") from None
     print(f"wrote {output}", file=stdout, flush=True)
     return ExitCode.OK
+
+
+_GRAPH_SUFFIXES = {"": "mermaid", ".mmd": "mermaid", ".mermaid": "mermaid", ".txt": "mermaid"}
+_GRAPH_SUFFIXES |= {".dot": "dot", ".gv": "dot", ".svg": "svg"}
+
+
+def _graph_format_of(output: str | None) -> str:
+    """The format an `-o` file's suffix asks for; an unknown suffix (`.png`) is an error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    found = _GRAPH_SUFFIXES.get(suffix)
+    if found is None:
+        known = ", ".join(s for s in _GRAPH_SUFFIXES if s)
+        raise CliError(
+            f"cannot tell the graph format of {output!r}: pypedream writes Mermaid, DOT or "
+            f"SVG, not {suffix}. Fix: use a suffix of {known}, or give --format "
+            f"(for a picture: -o graph.svg, or `dot -Tpng` on a .dot file)"
+        )
+    return found
 
 
 def export_airflow(
@@ -146,6 +163,7 @@ def export_airflow(
     tags: Sequence[str] | None = None,
     owner: str | None = None,
     default_args: Sequence[str] = (),
+    airflow_xcoms: bool | None = None,
     regenerate_command: str,
     stdout: IO[str],
 ) -> ExitCode:
@@ -184,6 +202,7 @@ def export_airflow(
         "tags": tuple(tags) if tags is not None else None,
         "owner": owner,
         "default_args": {name: convert_value(text, None) for name, text in texts.items()},
+        "airflow_xcoms": airflow_xcoms,
     }
     jobs = []
     for target in targets:

@@ -57,6 +57,7 @@ def _export_airflow(args: argparse.Namespace) -> int:
         tags=args.tags,
         owner=args.owner,
         default_args=args.default_args,
+        airflow_xcoms=args.airflow_xcoms,
         regenerate_command=_regenerate_command(args.argv),
         stdout=sys.stdout,
     )

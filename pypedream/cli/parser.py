@@ -236,6 +236,12 @@ def _add_export_airflow(commands: Any) -> None:
         default=[],
         help="an operator default argument, e.g. pool=etl (repeat for several)",
     )
+    airflow.add_argument(
+        "--airflow-xcoms",
+        action=argparse.BooleanOptionalAction,
+        help="besides pypedream's own XCom, push return_value and named outputs for "
+        "Airflow-native readers (default: yes; --no-airflow-xcoms halves the XCom bytes)",
+    )
 
 
 def _add_parity(commands: Any) -> None:
@@ -315,7 +321,8 @@ def _add_graph(commands: Any) -> None:
         choices=("mermaid", "dot", "svg"),
         default=None,
         help="mermaid (default), dot, or svg (Graphviz's layout when `dot` is installed, "
-        "else a built-in one); default: from the -o file's suffix, else mermaid",
+        "else a built-in one); default: from the -o file's suffix (.mmd, .dot/.gv, .svg; "
+        "another suffix is an error), else mermaid",
     )
     graph.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of printing to stdout"

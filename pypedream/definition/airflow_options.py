@@ -85,6 +85,10 @@ class AirflowOptions:
     `schedule` is a cron string, a preset such as "@daily", a `timedelta`, or None (manual runs
     only). A naive `start_date` is read as UTC. `default_args` values must be plain literals
     (str, numbers, bools, None, lists, dicts) of the types Airflow expects for each key.
+    `allowed_types` adds to the classes pypedream's XCom decoder may rebuild (the pipeline's
+    own package is always in): classes, module or package names, or glob patterns such as
+    "mylib.models.*". `airflow_xcoms=False` stops tasks pushing the idiomatic `return_value`
+    and named-output XComs besides pypedream's own (for large values nobody else reads).
     """
 
     dag_id: str | None = None
@@ -96,6 +100,8 @@ class AirflowOptions:
     default_args: Mapping[str, Any] = field(default_factory=dict)
     max_active_runs: int | None = None
     description: str | None = None
+    allowed_types: Sequence[str | type] = ()
+    airflow_xcoms: bool = True
 
     def merged(self, **changes: Any) -> AirflowOptions:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -279,4 +285,22 @@ def airflow_option_problems(options: AirflowOptions) -> list[str]:
         problems += filter(
             None, (_default_arg_problem(k, v) for k, v in options.default_args.items())
         )
+    if not isinstance(options.airflow_xcoms, bool):
+        problems.append(
+            f"airflow_xcoms: expected True or False, {_got(options.airflow_xcoms)}; "
+            "e.g. airflow_xcoms=False (--no-airflow-xcoms)"
+        )
+    allowed = options.allowed_types
+    if isinstance(allowed, str) or not isinstance(allowed, (list, tuple)):
+        problems.append(
+            f"allowed_types: expected a list of classes or names, {_got(allowed)}; "
+            'e.g. allowed_types=("mylib.models", MyEnum)'
+        )
+    else:
+        bad = [entry for entry in allowed if not isinstance(entry, (str, type)) or entry == ""]
+        if bad:
+            problems.append(
+                f"allowed_types: {bad[0]!r} is neither a class nor a module, package or "
+                'pattern name; e.g. allowed_types=("mylib.models", "mylib.dto.*", MyEnum)'
+            )
     return problems

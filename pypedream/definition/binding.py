@@ -8,12 +8,14 @@ The same resolution code runs natively and inside Airflow tasks.
 from __future__ import annotations
 
 import enum
+import types
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pypedream._copy import fresh_copy
+from pypedream._preview import preview
 from pypedream._sentinel import MISSING
 from pypedream._suggest import did_you_mean
 from pypedream.errors import InputBindingError
@@ -94,6 +96,22 @@ class InputBinding(Generic[S, V]):
     def __post_init__(self) -> None:
         object.__setattr__(self, "resolve", _resolver(self))
 
+    def __repr__(self) -> str:
+        """As it is built: `deferred(ctx.PARAMETERS, mapper=_title)`, no object addresses."""
+        if self.kind is BindingKind.KNOWN:
+            parts = [preview(self.source)]
+        elif self.kind is BindingKind.DEFERRED:
+            parts = [_source_name(self.source)]
+            if not self.get_first:
+                parts.append("get_first=False")
+        else:
+            parts = [_callable_name(self.source)]
+            parts += [preview(arg) for arg in self.args]
+            parts += [f"{name}={preview(arg)}" for name, arg in self.kwargs.items()]
+        if self.mapper is not None:
+            parts.append(f"mapper={_callable_name(self.mapper)}")
+        return f"{self.kind.value}({', '.join(parts)})"
+
 
 def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
     source, mapper = binding.source, binding.mapper
@@ -134,6 +152,51 @@ class Input(Generic[V]):
                 f"Input {self.as_arg!r}: bind must be an InputBinding "
                 f"(e.g. InputBinding.known(...)), got {self.bind!r}"
             )
+
+    def __repr__(self) -> str:
+        """The `pypedream.input` helper call that builds it, e.g. `param('day', 'for_day')`."""
+        bind, mapper = self.bind, self.bind.mapper
+        extra = [] if not self.logged else ["logged=True"]
+        helper = None
+        if bind.kind is BindingKind.KNOWN and mapper is None:
+            helper, parts = "known", [preview(bind.source), repr(self.as_arg)]
+        elif bind.kind is BindingKind.DEFERRED and bind.get_first:
+            name = _source_name(bind.source)
+            if isinstance(mapper, DependencyInputMapper) and name == "ctx.STAGES":
+                helper, parts = "dependency", [repr(mapper.from_stage), repr(self.as_arg)]
+                if mapper.from_output != DEFAULT_OUTPUT_KEY:
+                    parts.append(f"from_output={mapper.from_output!r}")
+            elif isinstance(mapper, KeyedInputMapper) and name in _KEYED_HELPERS:
+                helper = _KEYED_HELPERS[name]
+                parts = [repr(mapper.from_key), repr(self.as_arg)]
+            if isinstance(mapper, (DependencyInputMapper, KeyedInputMapper)):
+                if mapper.default is not MISSING:
+                    extra.insert(0, f"default={preview(mapper.default)}")
+                if not mapper.required:
+                    extra.insert(0, "required=False")
+        if helper is None:
+            return f"Input({', '.join([repr(self.as_arg), repr(bind), *extra])})"
+        return f"{helper}({', '.join([*parts, *extra])})"
+
+
+_KEYED_HELPERS = {"ctx.PARAMETERS": "param", "ctx.VARIABLES": "var"}
+
+
+def _source_name(source: Any) -> str:
+    """`ctx.PARAMETERS` for pypedream's context variables, else the ContextVar's name."""
+    name = getattr(source, "name", None)
+    if not isinstance(name, str):
+        return preview(source)
+    if name.startswith("pypedream."):
+        return "ctx." + name.removeprefix("pypedream.")
+    return f"ContextVar({name!r})"
+
+
+def _callable_name(function: Any) -> str:
+    """A function's name (`_title`, `<lambda>`); any other callable's bounded repr."""
+    if isinstance(function, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+        return str(function.__qualname__).rpartition("<locals>.")[2]
+    return preview(function)
 
 
 def _fallback(default: Any, required: bool) -> Any:
@@ -186,10 +249,8 @@ class DependencyInputMapper:
             outputs = stages[self.from_stage]
         except KeyError as missing:
             raise InputBindingError(missing.args[0] if missing.args else str(missing)) from None
-        try:
+        if self.from_output in outputs:  # a KeyError while reading it is not "no output"
             return outputs[self.from_output]
-        except KeyError:
-            pass
         value = _fallback(self.default, self.required)
         if value is MISSING:
             produced = ", ".join(repr(key) for key in outputs) or "nothing"

@@ -51,6 +51,17 @@ WARN_UNEXPECTED = OutputMapperBehaviour.WARN_UNEXPECTED
 _MODES = (STRICT, CHILL, PRESERVE)
 
 
+def _behaviour_text(behaviour: OutputMapperBehaviour) -> str:
+    """`CHILL | WARN_UNEXPECTED`: the flags as they are written, not the enum's repr."""
+    names = [flag.name for flag in OutputMapperBehaviour if flag in behaviour and flag.name]
+    return " | ".join(names) or repr(behaviour)
+
+
+def _mapper_repr(kind: str, keys: Any, behaviour: OutputMapperBehaviour) -> str:
+    extra = "" if behaviour is STRICT else f", behaviour={_behaviour_text(behaviour)}"
+    return f"{kind}({keys!r}{extra})"
+
+
 def _mode(behaviour: OutputMapperBehaviour) -> OutputMapperBehaviour:
     if not isinstance(behaviour, OutputMapperBehaviour):
         raise TypeError(f"behaviour must be an OutputMapperBehaviour, got {behaviour!r}")
@@ -86,6 +97,9 @@ class SequentialOutputMapper:
         object.__setattr__(self, "keys", tuple(self.keys))
         _mode(self.behaviour)
 
+    def __repr__(self) -> str:
+        return _mapper_repr("SequentialOutputMapper", list(self.keys), self.behaviour)
+
     def __call__(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
             raise OutputMappingError(f"{self!r} needs a list or tuple, got {type(value).__name__}")
@@ -116,6 +130,11 @@ class KeyedOutputMapper:
         pairs = dict(keys) if isinstance(keys, Mapping) else {key: key for key in keys}
         object.__setattr__(self, "keys", pairs)
         _mode(self.behaviour)
+
+    def __repr__(self) -> str:
+        keys: dict[str, str] = self.keys  # type: ignore[assignment]
+        shown: Any = list(keys) if all(k == v for k, v in keys.items()) else keys
+        return _mapper_repr("KeyedOutputMapper", shown, self.behaviour)
 
     def __call__(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -69,6 +70,8 @@ class Pipeline:
         )
         self.description = description
         self.airflow = airflow
+        self.defined_in: str = sys._getframe(1).f_globals.get("__name__", "")
+        """The module that built the pipeline; its top-level package is in the type allowlist."""
         self._graph: StageGraph | None = None
         self._lock = threading.Lock()
 

@@ -73,6 +73,22 @@ class Stage(Generic[R]):
         object.__setattr__(self, "after", after)
         object.__setattr__(self, "dependencies", tuple(_dependencies(inputs)))
 
+    def __repr__(self) -> str:
+        """`Stage(report, inputs=[dependency('totals', 'revenue'), ...], retries=2)`: the
+        function by name, then only the settings that differ from the defaults."""
+        parts = [_name(self.function).rpartition("<locals>.")[2]]
+        if self.inputs:
+            parts.append(f"inputs=[{', '.join(map(repr, self.inputs))}]")
+        if self.output_mapper is not default_output_mapper:
+            parts.append(f"output_mapper={self.output_mapper!r}")
+        if self.after:
+            parts.append(f"after={list(self.after)!r}")
+        for name in ("retries", "retry_delay", "description"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={value!r}")
+        return f"Stage({', '.join(parts)})"
+
     @property
     def retry_count(self) -> int:
         """Retries of a native run (0 when not set)."""

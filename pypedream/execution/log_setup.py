@@ -8,6 +8,7 @@ names become `***`), and each rendered line is masked again, so exception text i
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -197,10 +198,18 @@ def _open_log(path: Path) -> IO[str]:
         reason = problem.strerror or str(problem)
         if isinstance(problem, (FileExistsError, NotADirectoryError)):
             reason = f"{reason} (a file is where a directory of the path should be)"
+            fix = "move that file away, or point LoggerSettings(log_dir=...) elsewhere"
+        elif problem.errno == errno.ENAMETOOLONG:
+            fix = "use a shorter run id (or LoggerSettings name, or file=...)"
+        elif isinstance(problem, PermissionError) or problem.errno == errno.EROFS:
+            fix = "point LoggerSettings(log_dir=...) at a writable directory"
+        else:
+            fix = (
+                "point LoggerSettings(log_dir=...) at a writable directory, or use a shorter run id"
+            )
         raise LogDestinationError(
-            f"cannot write the run's log file {str(path)!r}: {reason}. Fix: point "
-            f"LoggerSettings(log_dir=...) at a writable directory, use a shorter run id, or "
-            f"pass LoggerSettings(file=False) (nothing was run)"
+            f"cannot write the run's log file {str(path)!r}: {reason}. Fix: {fix}, or pass "
+            f"LoggerSettings(file=False) (nothing was run)"
         ) from problem
 
 
@@ -284,6 +293,8 @@ class _StdlibSink:
             if self._tracebacks is None:
                 self._tracebacks = _dict_tracebacks()
             event = dict(self._tracebacks(None, method, dict(event)))
+            if self.redactor.active:  # the exception's text is in the record's dict too
+                event = self.redactor.value(event)
         message = self.redactor.text(_to_json(event))
         self._logger.log(number, message, extra={"pypedream": event})
 
@@ -291,6 +302,95 @@ class _StdlibSink:
         for handler in self._handlers:
             handler.flush()
             self._logger.removeHandler(handler)
+
+
+class _MaskedLogger:
+    """The user's own logger (`override_logger`) behind the rule every other sink applies.
+
+    Bound values and each event's fields pass the same `_Mask` (sensitive key names, secret
+    values); positional arguments and the message are masked as text. The user's renderer
+    cannot be masked afterwards, and may print frame locals (where a stage's secret argument
+    lives), so when the run has secret values an exception is handed on as its traceback
+    text without locals, masked, under `exception` (the key structlog's `format_exc_info`
+    writes) instead of `exc_info`. Without secret values `exc_info` is handed on untouched.
+    """
+
+    __slots__ = ("_inner", "_mask")
+
+    def __init__(self, inner: Any, mask: _Mask) -> None:
+        self._inner = inner
+        self._mask = mask
+
+    def bind(self, **values: Any) -> _MaskedLogger:
+        return _MaskedLogger(self._inner.bind(**self._fields("bind", values)), self._mask)
+
+    def new(self, **values: Any) -> _MaskedLogger:
+        return _MaskedLogger(self._inner.new(**self._fields("new", values)), self._mask)
+
+    def unbind(self, *keys: str) -> _MaskedLogger:
+        return _MaskedLogger(self._inner.unbind(*keys), self._mask)
+
+    def try_unbind(self, *keys: str) -> _MaskedLogger:
+        return _MaskedLogger(self._inner.try_unbind(*keys), self._mask)
+
+    def _fields(self, method: str, values: dict[str, Any]) -> dict[str, Any]:
+        fields = self._mask(None, method, dict(values))
+        exc_info = fields.get("exc_info")
+        if exc_info is not None and exc_info is not False and self._mask.redactor.active:
+            text = _masked_traceback(exc_info, self._mask.redactor)
+            if text is not None:
+                del fields["exc_info"]
+                fields["exception"] = text
+        return fields
+
+    def _call(self, method: str, event: Any, args: tuple[Any, ...], fields: Any) -> Any:
+        redactor = self._mask.redactor
+        if isinstance(event, str):
+            event = redactor.text(event)
+        shown = tuple(redactor.value(arg) for arg in args)
+        return getattr(self._inner, method)(event, *shown, **self._fields(method, fields))
+
+    def debug(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        return self._call("debug", event, args, fields)
+
+    def info(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        return self._call("info", event, args, fields)
+
+    def warning(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        return self._call("warning", event, args, fields)
+
+    def error(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        return self._call("error", event, args, fields)
+
+    def critical(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        return self._call("critical", event, args, fields)
+
+    def exception(self, event: Any = None, *args: Any, **fields: Any) -> Any:
+        fields.setdefault("exc_info", True)
+        return self._call("error", event, args, fields)
+
+    def log(self, level: int, event: Any = None, *args: Any, **fields: Any) -> Any:
+        redactor = self._mask.redactor
+        shown = redactor.text(event) if isinstance(event, str) else event
+        args = tuple(redactor.value(arg) for arg in args)
+        return self._inner.log(level, shown, *args, **self._fields("log", fields))
+
+    warn = warning
+    fatal = critical
+    msg = info
+
+
+def _masked_traceback(exc_info: Any, redactor: Redactor) -> str | None:
+    """The exception's traceback text (no frame locals), masked; None when there is none."""
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if not isinstance(error, BaseException):
+        return None
+    import traceback
+
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return redactor.text(text).rstrip("\n")
 
 
 def _handler_logger(name: str) -> logging.Logger:
@@ -383,7 +483,8 @@ def create_run_log(
             sink = _StdlibSink(override, redactor=redactor)
             logger = _build([sink], logging.DEBUG, redactor).bind(pipeline=pipeline, run_id=run_id)
             return RunLog(logger, None, [sink])
-        return RunLog(override.bind(pipeline=pipeline, run_id=run_id), None)
+        masked = _MaskedLogger(override, _Mask(redactor))
+        return RunLog(masked.bind(pipeline=pipeline, run_id=run_id), None)
     sinks: list[Any] = []
     levels: list[int] = []
     if settings.handlers is not None:

@@ -56,6 +56,14 @@ class StageResult(NamedTuple):
     def ok(self) -> bool:
         return self.status is StageStatus.SUCCEEDED
 
+    @property
+    def shown_status(self) -> str:
+        """The status to show a person: `interrupted` for a stage a Ctrl-C stopped while it
+        ran (its `status` stays `failed`, as in Airflow), else the status's value."""
+        if self.status is StageStatus.FAILED and isinstance(self.error, KeyboardInterrupt):
+            return "interrupted"
+        return self.status.value
+
     def __repr__(self) -> str:
         parts = [repr(self.key), self.status.value]
         if self.attempts:

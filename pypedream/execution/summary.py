@@ -20,7 +20,7 @@ def render_summary(result: RunResult) -> str:
         note = note.splitlines()[0] if note else ""
         if len(note) > _MAX_NOTE:
             note = note[: _MAX_NOTE - 1] + "…"
-        rows.append((key, stage.status.value, str(stage.attempts), f"{stage.duration:.3f}s", note))
+        rows.append((key, stage.shown_status, str(stage.attempts), f"{stage.duration:.3f}s", note))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False))

@@ -1,8 +1,10 @@
 """A pipeline's graph as Mermaid, Graphviz DOT or SVG, optionally coloured by a run's statuses.
 
-Stages are labelled with their key and function name; parameters read with `param(...)` are
-drawn as their own nodes; data edges are solid (labelled with the output when it is not the
-return value), `after=[...]` edges dashed.
+Stages are labelled with their key and function name; parameters are drawn as their own
+nodes, linked to the stages that read them (with `param(...)`, or all of them through a
+deferred binding over `ctx.PARAMETERS`); variables read with `var(...)` are nodes too; data
+edges are solid (labelled with the output when it is not the return value), `after=[...]`
+edges dashed.
 """
 
 from __future__ import annotations
@@ -12,17 +14,23 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
+from pypedream.ctx import PARAMETERS, VARIABLES
+from pypedream.definition.binding import DEFAULT_OUTPUT_KEY, KeyedInputMapper
 from pypedream.definition.parameter_use import parameter_readers
 
 if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
+    from pypedream.definition.stage import Stage
     from pypedream.execution.result import RunResult
 
 __all__ = ["STATUS_COLORS", "GraphView", "graph_view", "to_dot", "to_mermaid", "to_svg"]
 
+KIND_COLORS: Mapping[str, tuple[str, str]] = {  # kind: (fill, border)
+    "parameter": ("#eef3fb", "#5b7db1"),
+    "variable": ("#fff6dd", "#b28704"),
+}
 STATUS_COLORS: Mapping[str, tuple[str, str]] = {  # status: (fill, border)
     "succeeded": ("#d3f2d9", "#2e8540"),
     "failed": ("#f9d6d5", "#c62828"),
@@ -37,7 +45,7 @@ class _Node:
     id: str
     title: str
     subtitle: str | None
-    kind: str  # "stage" or "parameter"
+    kind: str  # "stage", "parameter" or "variable"
     status: str | None = None
 
 
@@ -65,18 +73,23 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
     nodes: list[_Node] = []
     links: list[_Link] = []
     readers = parameter_readers(pipeline.stages)
+    every = [key for key in graph.order if _reads_whole(graph.stages[key], PARAMETERS)]
     for i, name in enumerate(pipeline.parameters.specs):
-        if name in readers:
+        reading = [key for key, _ in readers.get(name, [])] + every
+        if reading:
             nodes.append(_Node(f"p{i}", name, None, "parameter"))
-            for key, _ in dict.fromkeys(readers[name]):
+            for key in dict.fromkeys(reading):
                 links.append(_Link(f"p{i}", ids[key], None, False))
+    for i, (name, reading) in enumerate(_variable_readers(graph.order, graph.stages).items()):
+        nodes.append(_Node(f"v{i}", name, None, "variable"))
+        links.extend(_Link(f"v{i}", ids[key], None, False) for key in reading)
     for key in graph.order:
         stage = graph.stages[key]
         function = stage.name.rpartition(".")[2]
         subtitle = f"{function}()" if function != key else None
         status = None
         if result is not None and key in result.stages:
-            status = result.stages[key].status.value
+            status = result.stages[key].shown_status
         nodes.append(_Node(ids[key], key, subtitle, "stage", status))
     for edge in graph.edges:
         outputs = {
@@ -87,6 +100,33 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
         label = ", ".join(sorted(outputs)) or None
         links.append(_Link(ids[edge.upstream], ids[edge.downstream], label, edge.kind == "order"))
     return GraphView(pipeline.name, tuple(nodes), tuple(links))
+
+
+def _keyed_inputs(stage: Stage[Any], source: Any) -> list[str]:
+    return [
+        item.bind.mapper.from_key
+        for item in stage.inputs
+        if item.bind.source is source and isinstance(item.bind.mapper, KeyedInputMapper)
+    ]
+
+
+def _reads_whole(stage: Stage[Any], source: Any) -> bool:
+    """Whether an input gets all of `source` (e.g. a mapper over every parameter)."""
+    return any(
+        item.bind.source is source and not isinstance(item.bind.mapper, KeyedInputMapper)
+        for item in stage.inputs
+    )
+
+
+def _variable_readers(order: Any, stages: Mapping[str, Stage[Any]]) -> dict[str, list[str]]:
+    """`{variable: [stage key, ...]}` for every `var(...)` input, in stage order."""
+    found: dict[str, list[str]] = {}
+    for key in order:
+        for name in _keyed_inputs(stages[key], VARIABLES):
+            reading = found.setdefault(name, [])
+            if key not in reading:
+                reading.append(key)
+    return found
 
 
 # -- Mermaid --------------------------------------------------------------------------------
@@ -106,16 +146,19 @@ def to_mermaid(pipeline: Pipeline, result: RunResult | None = None) -> str:
             label += f"<br/><small>{_mermaid_text(node.subtitle)}</small>"
         if node.kind == "parameter":
             lines.append(f'    {node.id}[/"{label}"/]')
+        elif node.kind == "variable":
+            lines.append(f'    {node.id}(["{label}"])')
         else:
             lines.append(f'    {node.id}["{label}"]')
     for link in view.links:
         arrow = "-.->" if link.dashed else "-->"
         label = f'|"{_mermaid_text(link.label)}"|' if link.label else ""
         lines.append(f"    {link.source} {arrow}{label} {link.target}")
-    parameters = [node.id for node in view.nodes if node.kind == "parameter"]
-    if parameters:
-        lines.append("    classDef parameter fill:#eef3fb,stroke:#5b7db1")
-        lines.append(f"    class {','.join(parameters)} parameter")
+    for kind, (fill, stroke) in KIND_COLORS.items():
+        of_kind = [node.id for node in view.nodes if node.kind == kind]
+        if of_kind:
+            lines.append(f"    classDef {kind} fill:{fill},stroke:{stroke}")
+            lines.append(f"    class {','.join(of_kind)} {kind}")
     used = sorted({node.status for node in view.nodes if node.status})
     for status in used:
         fill, stroke = STATUS_COLORS[status]
@@ -142,8 +185,10 @@ def to_dot(pipeline: Pipeline, result: RunResult | None = None) -> str:
     for node in view.nodes:
         label = node.title + (f"\n{node.subtitle}" if node.subtitle else "")
         attributes = [f'label="{_dot_text(label)}"']
-        if node.kind == "parameter":
-            attributes += ["shape=parallelogram", 'fillcolor="#eef3fb"', 'color="#5b7db1"']
+        if node.kind in KIND_COLORS:
+            fill, stroke = KIND_COLORS[node.kind]
+            shape = "parallelogram" if node.kind == "parameter" else "ellipse"
+            attributes += [f"shape={shape}", f'fillcolor="{fill}"', f'color="{stroke}"']
         elif node.status:
             fill, stroke = STATUS_COLORS[node.status]
             attributes += [f'fillcolor="{fill}"', f'color="{stroke}"', "penwidth=2"]
@@ -185,17 +230,29 @@ def to_svg(
     return _layered_svg(graph_view(pipeline, result))
 
 
-_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD = 150, 44, 60, 18, 12
+_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD, _LANE = 150, 44, 60, 18, 12, 10
 
 
 def _layered_svg(view: GraphView) -> str:
-    """Columns by longest path from a source; each node a rounded box, each link a line."""
+    """Stages in columns by longest path; a parameter or variable just left of its first
+    reader; each node a rounded box, each link a line."""
+    kinds = {node.id: node.kind for node in view.nodes}
     upstream: dict[str, list[str]] = {node.id: [] for node in view.nodes}
+    readers: dict[str, list[str]] = {node.id: [] for node in view.nodes}
     for link in view.links:
-        upstream[link.target].append(link.source)
+        if kinds[link.source] == "stage":
+            upstream[link.target].append(link.source)
+        else:
+            readers[link.source].append(link.target)
     column: dict[str, int] = {}
-    for node in view.nodes:  # parameters first, then stages in topological order
-        column[node.id] = 1 + max((column[up] for up in upstream[node.id]), default=-1)
+    stages = [node for node in view.nodes if node.kind == "stage"]
+    for node in stages:  # in topological order
+        column[node.id] = 1 + max((column[up] for up in upstream[node.id]), default=0)
+    for node in view.nodes:
+        if node.kind != "stage":
+            column[node.id] = min((column[r] for r in readers[node.id]), default=1) - 1
+    first = min(column.values(), default=0)
+    column = {key: col - first for key, col in column.items()}
     rows: dict[int, int] = {}
     position: dict[str, tuple[int, int]] = {}
     for node in view.nodes:
@@ -208,6 +265,11 @@ def _layered_svg(view: GraphView) -> str:
         )
     width = _PAD * 2 + (max(column.values(), default=0) + 1) * (_BOX_W + _GAP_X) - _GAP_X
     height = _PAD * 2 + max(rows.values(), default=1) * (_BOX_H + _GAP_Y) - _GAP_Y
+    # A link that skips a column would cross the boxes between: it runs in a lane below them.
+    long_links = [link for link in view.links if column[link.target] - column[link.source] > 1]
+    lanes = {id(link): height - _PAD + _LANE * (i + 1) for i, link in enumerate(long_links)}
+    if long_links:
+        height += _LANE * len(long_links)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
@@ -220,21 +282,29 @@ def _layered_svg(view: GraphView) -> str:
         x1, y1 = position[link.source]
         x2, y2 = position[link.target]
         dash = ' stroke-dasharray="4 3"' if link.dashed else ""
+        x1, y1, y2 = x1 + _BOX_W, y1 + _BOX_H // 2, y2 + _BOX_H // 2
+        lane = lanes.get(id(link))
+        if lane is None:
+            shape = f"M {x1} {y1} L {x2} {y2}"
+        else:  # down into the lane in the gap after the source, up in the gap before the target
+            a, b, c, d = x1 + 12, x1 + 30, x2 - 30, x2 - 12
+            shape = f"M {x1} {y1} C {a} {y1}, {a} {lane}, {b} {lane} L {c} {lane} "
+            shape += f"C {d} {lane}, {d} {y2}, {x2} {y2}"
         parts.append(
-            f'<line x1="{x1 + _BOX_W}" y1="{y1 + _BOX_H // 2}" x2="{x2}" y2="{y2 + _BOX_H // 2}" '
-            f'stroke="#555"{dash} marker-end="url(#arrow)"/>'
+            f'<path d="{shape}" fill="none" stroke="#555"{dash} marker-end="url(#arrow)"/>'
         )
     for node in view.nodes:
         x, y = position[node.id]
         fill, stroke = "#ffffff", "#444"
-        if node.kind == "parameter":
-            fill, stroke = "#eef3fb", "#5b7db1"
+        if node.kind in KIND_COLORS:
+            fill, stroke = KIND_COLORS[node.kind]
         elif node.status:
             fill, stroke = STATUS_COLORS[node.status]
         status = f" ({node.status})" if node.status else ""
+        radius = _BOX_H // 2 if node.kind == "variable" else 8
         parts.append(
             f'<g class="node {node.kind}"><title>{html.escape(node.title + status)}</title>'
-            f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="8" fill="{fill}" '
+            f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="{radius}" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{2 if node.status else 1}"/>'
         )
         title_y = y + (18 if node.subtitle else 27)

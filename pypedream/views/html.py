@@ -31,6 +31,13 @@ def _badge(status: str) -> str:
     )
 
 
+def _inline_svg(svg: str) -> str:
+    """The `<svg>` element alone: Graphviz's XML declaration and DOCTYPE before it do not
+    belong inside an HTML page (and a notebook's sanitizer may show them as text)."""
+    start = svg.find("<svg")
+    return svg[start:] if start > 0 else svg
+
+
 def pipeline_html(pipeline: Pipeline) -> str:
     """The graph (SVG) and one row a stage: function, inputs, retries, description."""
     graph = pipeline.graph
@@ -44,7 +51,7 @@ def pipeline_html(pipeline: Pipeline) -> str:
                     f"<code>{escape(key)}</code>",
                     f"<code>{escape(stage.name)}()</code>",
                     escape(inputs),
-                    str(stage.retries),
+                    "—" if stage.retries is None else str(stage.retries),
                     escape(stage.description or ""),
                 ]
             )
@@ -60,7 +67,7 @@ def pipeline_html(pipeline: Pipeline) -> str:
     if parameters:
         heading += f"; parameters: <code>{parameters}</code>"
     return (
-        f'<div class="pypedream-pipeline"><div>{heading}</div>{to_svg(pipeline)}'
+        f'<div class="pypedream-pipeline"><div>{heading}</div>{_inline_svg(to_svg(pipeline))}'
         f"<table {_TABLE}>{''.join(rows)}</table></div>"
     )
 
@@ -77,7 +84,7 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
             _row(
                 [
                     f"<code>{escape(key)}</code>",
-                    _badge(stage.status.value),
+                    _badge(stage.shown_status),
                     str(stage.attempts),
                     f"{stage.duration:.3f}s",
                     f"<code>{escape(result.redact_text(output))}</code>",
@@ -99,7 +106,7 @@ def run_result_html(result: RunResult, pipeline: Pipeline | None = None) -> str:
         heading += f"<br/>log problem: {escape(result.redact_text(result.log_problem))}"
     drawing = ""
     if pipeline is not None:
-        drawing = to_svg(pipeline, result)
+        drawing = _inline_svg(to_svg(pipeline, result))
     return (
         f'<div class="pypedream-run"><div>{heading}</div>{drawing}'
         f"<table {_TABLE}>{''.join(rows)}</table></div>"

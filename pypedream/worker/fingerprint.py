@@ -38,6 +38,7 @@ COVERED: dict[str, tuple[str, ...]] = {
         "owner",
         "default_args",
         "max_active_runs",
+        "airflow_xcoms",
     ),
 }
 EXCLUDED: dict[str, dict[str, str]] = {
@@ -55,6 +56,7 @@ EXCLUDED: dict[str, dict[str, str]] = {
     },
     "AirflowOptions": {
         "description": "documentation only: it does not change what Airflow runs",
+        "allowed_types": "read from the imported pipeline by each task, never from the DAG file",
     },
 }
 """Known input values (`known(date.today())`) are left out too: each task reads them from the

@@ -8,28 +8,46 @@ pypedream's own XCom stores) and a warning for every value that
 - pypedream carries exactly, but Airflow's own serializer refuses or changes in the idiomatic
   XComs (`return_value`, one per named output) that Airflow-native consumers read
   (`xcom_pull`, templates, other DAGs): pypedream stages downstream are unaffected;
+- does not come back identical from pypedream's encoding (blocking: so READY implies that every
+  value round-trips exactly under the parity comparator);
 - is large for the metadata database.
+
+It also shows the XCom bytes each task writes: the envelope (outputs and variable writes) and
+the idiomatic copies (`return_value`, named outputs; off with `airflow_xcoms=False`), the latter
+estimated from pypedream's own JSON encoding.
 
 Needs no Airflow: the rules are those measured in real Airflow 3.3 and 2.11.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
 import enum
 import math
 import pathlib
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
+from pypedream.definition.variables import DELETED
 from pypedream.execution.result import StageResult, StageStatus
-from pypedream.worker.envelope import airflow_xcom_pushes
-from pypedream.worker.value_codec import UnsupportedValueError, encode
+from pypedream.worker.allowlist import NO_TYPES, TypeAllowlist, pipeline_allowlist
+from pypedream.worker.envelope import airflow_xcom_pushes, write_envelope
+from pypedream.worker.sameness import first_difference
+from pypedream.worker.value_codec import (
+    UnsupportedValueError,
+    UntrustedValueError,
+    dump_json,
+    from_tree,
+    load_json,
+    to_tree,
+)
 
 if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
@@ -40,12 +58,14 @@ __all__ = [
     "LARGE_VALUE_BYTES",
     "OutputReadiness",
     "ReadinessReport",
+    "TaskStorage",
     "ValueWarning",
     "check_readiness",
     "stage_warnings",
 ]
 
 LARGE_VALUE_BYTES = 1_000_000
+_DIGITS_PER_BIT = 0.30103  # log10(2): past sys.get_int_max_str_digits(), str(int) refuses
 _MAX_NODES = 200_000  # values walked per XCom; the rest is not looked at
 AIRFLOW_XCOM_NOTE = (
     "Warnings about Airflow's own XComs (return_value, named outputs) do not affect the "
@@ -67,7 +87,8 @@ class ValueWarning:
     stage: str
     xcom: str  # an output key (unsupported, large), else the key of Airflow's own XCom
     path: str  # inside the value, '' for the value itself
-    kind: str  # unsupported | large | integral-float | big-int | refused | changed | needs-config
+    # unsupported | inexact | large | integral-float | big-int | refused | changed | needs-config
+    kind: str
     message: str
     blocking: bool = False
     # Which metadata DB it happens on: "any", "sqlite" or "postgresql" (Airflow 3 stores its own
@@ -78,7 +99,7 @@ class ValueWarning:
     @property
     def airflow_xcom_only(self) -> bool:
         """True when only Airflow-native consumers of Airflow's own XComs are affected."""
-        return self.kind not in ("unsupported", "large")
+        return self.kind not in ("unsupported", "inexact", "large")
 
     @property
     def output(self) -> str:
@@ -109,6 +130,22 @@ class OutputReadiness:
 
 
 @dataclass(frozen=True)
+class TaskStorage:
+    """The XCom bytes one task writes: its envelope and Airflow's idiomatic copies."""
+
+    stage: str
+    envelope: int  # outputs + this stage's variable writes (upstream writes ride along too)
+    airflow_xcoms: int | None  # estimated; None when the export turns them off
+
+    @property
+    def total(self) -> int:
+        return self.envelope + (self.airflow_xcoms or 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "total": self.total}
+
+
+@dataclass(frozen=True)
 class ReadinessReport:
     """Every stage output of one native run and every warning about them."""
 
@@ -117,6 +154,7 @@ class ReadinessReport:
     outputs: tuple[OutputReadiness, ...]
     warnings: tuple[ValueWarning, ...]
     not_checked: Mapping[str, str]  # stage key -> status, for stages that produced no outputs
+    storage: tuple[TaskStorage, ...] = ()
 
     @property
     def blocking(self) -> bool:
@@ -134,6 +172,8 @@ class ReadinessReport:
         lines.insert(1, "  ".join("-" * w for w in widths))
         for key, status in self.not_checked.items():
             lines.append(f"(stage {key!r} {status} natively: no outputs to check)")
+        if self.storage:
+            lines += ["", *self._storage_lines()]
         if self.warnings:
             lines.append("")
             for warning in self.warnings:
@@ -145,6 +185,19 @@ class ReadinessReport:
         lines.append(self.verdict())
         return "\n".join(line.rstrip() for line in lines)
 
+    def _storage_lines(self) -> list[str]:
+        rows = [("task", "envelope", "airflow xcoms", "total")]
+        for item in self.storage:
+            copies = "off" if item.airflow_xcoms is None else f"~{_size(item.airflow_xcoms)}"
+            rows.append((item.stage, _size(item.envelope), copies, _size(item.total)))
+        total = sum(item.total for item in self.storage)
+        rows.append(("(all tasks)", "", "", _size(total)))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = ["XCom bytes written per task run:"]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        lines.insert(2, "  ".join("-" * w for w in widths))
+        return lines
+
     def verdict(self) -> str:
         blocking = sum(w.blocking for w in self.warnings)
         others = len(self.warnings) - blocking
@@ -153,7 +206,9 @@ class ReadinessReport:
         else:
             head = "READY: every value can be carried between Airflow tasks"
         tail = f"; {others} warning(s)" if others else ""
-        return f"{head}{tail} (pipeline {self.pipeline!r}, {len(self.outputs)} outputs)"
+        count = len(self.outputs)
+        noun = "output" if count == 1 else "outputs"
+        return f"{head}{tail} (pipeline {self.pipeline!r}, {count} {noun})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,34 +218,72 @@ class ReadinessReport:
             "outputs": [item.to_dict() for item in self.outputs],
             "warnings": [w.to_dict() for w in self.warnings],
             "not_checked": dict(self.not_checked),
+            "storage": [item.to_dict() for item in self.storage],
         }
 
 
 def check_readiness(result: RunResult, pipeline: Pipeline | None = None) -> ReadinessReport:
-    """The readiness report of a finished native run (`pipeline` tells custom output mappers)."""
+    """The readiness report of a finished native run (`pipeline` tells custom output mappers,
+    its type allowlist and whether the export pushes Airflow's idiomatic XComs)."""
+    allow = pipeline_allowlist(pipeline)
+    airflow_xcoms = getattr(getattr(pipeline, "airflow", None), "airflow_xcoms", True)
     outputs: list[OutputReadiness] = []
     warnings: list[ValueWarning] = []
+    storage: list[TaskStorage] = []
     not_checked: dict[str, str] = {}
     for key, stage_result in result.stages.items():
         if stage_result.status is not StageStatus.SUCCEEDED:
             not_checked[key] = stage_result.status.value
             continue
+        trees: dict[str, Any] = {}
         for name, value in stage_result.outputs.items():
             try:
-                size: int | None = len(encode(value))
+                trees[name] = to_tree(value, allow)
+                size: int | None = len(dump_json(trees[name]))
             except UnsupportedValueError:
                 size = None
             outputs.append(OutputReadiness(key, name, _type_name(value), size))
-        found = stage_warnings(stage_result, _custom(pipeline, key, stage_result))
+        custom = _custom(pipeline, key, stage_result)
+        found = stage_warnings(stage_result, custom, allow, airflow_xcoms=airflow_xcoms)
         warnings += [  # a secret parameter's value may have reached an output
             dataclasses.replace(
                 w, message=result.redact_text(w.message), path=result.redact_text(w.path)
             )
             for w in found
         ]
+        if len(trees) == len(stage_result.outputs):
+            storage.append(_storage(stage_result, trees, custom, allow, airflow_xcoms))
     return ReadinessReport(
-        result.pipeline, result.run_id, tuple(outputs), tuple(warnings), not_checked
+        result.pipeline,
+        result.run_id,
+        tuple(outputs),
+        tuple(warnings),
+        not_checked,
+        tuple(storage),
     )
+
+
+def _storage(
+    stage_result: StageResult,
+    trees: Mapping[str, Any],
+    custom: bool,
+    allow: TypeAllowlist,
+    airflow_xcoms: bool,
+) -> TaskStorage:
+    writes: dict[str, Any] = {}
+    for name, value in stage_result.variable_writes.items():
+        try:
+            writes[name] = [0] if value is DELETED else [0, to_tree(value, allow)]
+        except UnsupportedValueError:
+            writes[name] = [0]
+    envelope = len(write_envelope(trees, writes).encode())
+    if not airflow_xcoms:
+        return TaskStorage(stage_result.key, envelope, None)
+    copies = 0
+    for _, value in airflow_xcom_pushes(stage_result.return_value, stage_result.outputs, custom):
+        with contextlib.suppress(UnsupportedValueError):  # Airflow refuses it too: no estimate
+            copies += len(dump_json(to_tree(value, allow)).encode())
+    return TaskStorage(stage_result.key, envelope, copies)
 
 
 def _custom(pipeline: Pipeline | None, key: str, stage_result: StageResult) -> bool:
@@ -201,13 +294,20 @@ def _custom(pipeline: Pipeline | None, key: str, stage_result: StageResult) -> b
     return list(stage_result.outputs) != [DEFAULT_OUTPUT_KEY]
 
 
-def stage_warnings(stage_result: StageResult, custom_outputs: bool) -> list[ValueWarning]:
+def stage_warnings(
+    stage_result: StageResult,
+    custom_outputs: bool,
+    allow: TypeAllowlist = NO_TYPES,
+    *,
+    airflow_xcoms: bool = True,
+) -> list[ValueWarning]:
     """Warnings about one succeeded stage's values, in both pypedream's and Airflow's XComs."""
     key = stage_result.key
     found: list[ValueWarning] = []
     for name, value in stage_result.outputs.items():
         try:
-            size = len(encode(value))
+            text = dump_json(to_tree(value, allow))
+            size = len(text)
         except UnsupportedValueError as problem:
             found.append(
                 ValueWarning(
@@ -215,7 +315,8 @@ def stage_warnings(stage_result: StageResult, custom_outputs: bool) -> list[Valu
                     name,
                     problem.path,
                     "unsupported",
-                    f"{problem.type_name} cannot be carried at all: pypedream cannot encode it, "
+                    f"{problem.type_name} cannot be carried at all"
+                    f"{f' ({problem.why})' if problem.why else ''}: pypedream cannot encode it, "
                     "so the Airflow task fails with ValueTransportError (a native run with "
                     "airflow_fidelity=True fails the same way); return plain data, or write "
                     "it to storage and return the path",
@@ -223,6 +324,19 @@ def stage_warnings(stage_result: StageResult, custom_outputs: bool) -> list[Valu
                 )
             )
             continue
+        inexact = _round_trip_difference(value, text, allow)
+        if inexact is not None:
+            found.append(
+                ValueWarning(
+                    key,
+                    name,
+                    "",
+                    "inexact",
+                    f"does not come back identical from pypedream's encoding ({inexact}); "
+                    "return plain data",
+                    blocking=True,
+                )
+            )
         if size > LARGE_VALUE_BYTES:
             found.append(
                 ValueWarning(
@@ -234,13 +348,22 @@ def stage_warnings(stage_result: StageResult, custom_outputs: bool) -> list[Valu
                     f"where large values slow every run: {_BACKEND}",
                 )
             )
-    if any(w.blocking for w in found):
-        return found  # the Airflow task fails before it stores Airflow's own XComs
+    if any(w.blocking for w in found) or not airflow_xcoms:
+        return found  # no idiomatic XComs: the task fails first, or the export turned them off
     for xcom, value in airflow_xcom_pushes(
         stage_result.return_value, stage_result.outputs, custom_outputs
     ):
         found += _airflow_warnings(key, xcom, value)
     return found
+
+
+def _round_trip_difference(value: Any, text: str, allow: TypeAllowlist) -> str | None:
+    """None when `value` decodes back identical under the parity comparator."""
+    try:
+        back = from_tree(load_json(text), allow)
+    except UntrustedValueError as problem:
+        return str(problem)
+    return first_difference(value, back)
 
 
 # -- Airflow's own serializer -------------------------------------------------------------
@@ -259,7 +382,7 @@ def _airflow_warnings(key: str, xcom: str, value: Any) -> list[ValueWarning]:
                 backend="sqlite",
             )
         )
-    elif type(value) is int and abs(value) >= 2**63:
+    elif type(value) is int and abs(value) >= 2**63 and not _too_long(value):
         found.append(
             ValueWarning(
                 key,
@@ -306,6 +429,9 @@ def _walk(
     if budget[0] < 0:
         return
     kind = type(value)
+    if kind is int and _too_long(value):
+        yield "refused", path, "an int this long is refused by Airflow's JSON serializer"
+        return
     if value is None or kind in (bool, int, str, dt.date, dt.datetime, dt.timedelta):
         return
     if kind is float:
@@ -356,6 +482,11 @@ def _walk(
         yield "needs-config", path, what
         return
     yield "refused", path, f"{_type_name(value)} is refused by Airflow's serializer"
+
+
+def _too_long(number: int) -> bool:
+    """True when str(number) passes Python's digit limit (Airflow's JSON then refuses it)."""
+    return number.bit_length() * _DIGITS_PER_BIT > sys.get_int_max_str_digits()
 
 
 def _type_name(value: Any) -> str:

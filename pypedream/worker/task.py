@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pypedream import ctx
@@ -25,8 +25,10 @@ from pypedream.execution.result import StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage
 from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
+from pypedream.worker.allowlist import TypeAllowlist, pipeline_allowlist
 from pypedream.worker.envelope import (
     ENVELOPE_KEY,
+    EnvelopeSignatureError,
     airflow_xcom_pushes,
     read_envelope,
     write_envelope,
@@ -34,7 +36,7 @@ from pypedream.worker.envelope import (
 from pypedream.worker.fingerprint import fingerprint
 from pypedream.worker.params import decode_airflow_params
 from pypedream.worker.transport import encode_outputs, encode_variable
-from pypedream.worker.value_codec import from_tree
+from pypedream.worker.value_codec import UntrustedValueError, from_tree
 
 __all__ = ["StaleDagError", "ValueTransportError", "run_task"]
 
@@ -68,18 +70,40 @@ def _parameters(pipeline: Pipeline, context: Mapping[str, Any]) -> Parameters:
     return pipeline.parameters.resolve(overrides, pipeline.name)
 
 
+def _refused(stage_key: str, what: str, problem: UntrustedValueError) -> UntrustedValueError:
+    """`problem` (same class) naming the upstream stage and the part of its envelope."""
+    why = f"stage {stage_key!r} {what}: {problem.why}"
+    if isinstance(problem, EnvelopeSignatureError):
+        refused: UntrustedValueError = EnvelopeSignatureError(why)
+    else:
+        refused = UntrustedValueError(problem.path, why)
+    refused.__cause__ = problem
+    return refused
+
+
 class _Envelopes:
     """Decoded "pypedream" XComs of upstream tasks, pulled on first use."""
 
-    def __init__(self, ti: Any, task_ids: Mapping[str, str]) -> None:
+    def __init__(self, ti: Any, task_ids: Mapping[str, str], scope: Mapping[str, str]) -> None:
         self._ti = ti
         self._task_ids = task_ids
+        self._scope = scope
         self._cache: dict[str, dict[str, Any] | None] = {}
+        self.allow = TypeAllowlist()
 
     def get(self, stage_key: str) -> dict[str, Any] | None:
         if stage_key not in self._cache:
-            raw = self._ti.xcom_pull(task_ids=self._task_ids[stage_key], key=ENVELOPE_KEY)
-            self._cache[stage_key] = None if raw is None else read_envelope(raw)
+            task_id = self._task_ids[stage_key]
+            raw = self._ti.xcom_pull(task_ids=task_id, key=ENVELOPE_KEY)
+            try:
+                envelope = None if raw is None else read_envelope(raw)
+            except UntrustedValueError as problem:
+                raise _refused(stage_key, "envelope", problem) from None
+            scope = (envelope or {}).get("scope")
+            if scope is not None and scope != {**self._scope, "task_id": task_id}:
+                misplaced = UntrustedValueError("", f"it was written by {scope!r}")
+                raise _refused(stage_key, "envelope", misplaced)
+            self._cache[stage_key] = envelope
         return self._cache[stage_key]
 
 
@@ -96,7 +120,12 @@ class _UpstreamOutputs(Mapping[str, Mapping[str, Any]]):
             envelope = self._envelopes.get(key) if key in self._keys else None
             if envelope is None:
                 raise KeyError(key)
-            self._decoded[key] = {k: from_tree(v) for k, v in envelope["outputs"].items()}
+            try:
+                self._decoded[key] = {
+                    k: from_tree(v, self._envelopes.allow) for k, v in envelope["outputs"].items()
+                }
+            except UntrustedValueError as problem:
+                raise _refused(key, "outputs", problem) from None
         return self._decoded[key]
 
     def __contains__(self, key: object) -> bool:
@@ -120,6 +149,9 @@ def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dic
     for parent in graph.upstream[key]:
         envelope = envelopes.get(parent) or {}
         for name, entry in envelope.get("variables", {}).items():
+            if not 0 <= entry[0] < len(graph.order):
+                unknown = UntrustedValueError("", f"no stage has index {entry[0]}")
+                raise _refused(parent, f"variable {name!r}", unknown)
             current = merged.get(name)
             if current is not None and entry[0] != current[0]:
                 first, second = sorted((current[0], entry[0]))
@@ -131,15 +163,20 @@ def _variable_writes(pipeline: Pipeline, key: str, envelopes: _Envelopes) -> dic
     return merged
 
 
-def _base_variables(pipeline: Pipeline, writes: Mapping[str, list[Any]]) -> dict[str, Any]:
-    """The pipeline's starting variables plus the upstream writes, decoded."""
-    return apply_writes(
-        starting_values(pipeline.variables),
-        [
-            (entry[0], {name: DELETED if len(entry) == 1 else from_tree(entry[1])})
-            for name, entry in writes.items()
-        ],
-    )
+def _base_variables(
+    pipeline: Pipeline, writes: Mapping[str, list[Any]], allow: TypeAllowlist
+) -> dict[str, Any]:
+    """The pipeline's starting variables plus the upstream writes, decoded (every one of them:
+    a write this task cannot decode is refused here, never handed on)."""
+    decoded = []
+    for name, entry in writes.items():
+        try:
+            value = DELETED if len(entry) == 1 else from_tree(entry[1], allow)
+        except UntrustedValueError as problem:
+            writer = pipeline.graph.order[entry[0]]
+            raise _refused(writer, f"variable {name!r}", problem) from None
+        decoded.append((entry[0], {name: value}))
+    return apply_writes(starting_values(pipeline.variables), decoded)
 
 
 def _plain_datetime(value: Any) -> Any:
@@ -183,10 +220,15 @@ def run_task(
     *,
     task_ids: Mapping[str, str],
     skip_exception: type[BaseException] | None = None,
+    airflow_xcoms: bool = True,
+    mask_secret: Callable[[Any], object] | None = None,
 ) -> None:
     """Run the stage of the current task (`context["ti"].task_id`, via `task_ids`).
 
     Raises the stage's own error when it fails, so Airflow records and retries it.
+    `airflow_xcoms=False` pushes only pypedream's envelope (no `return_value` / named outputs).
+    `mask_secret` is Airflow's own masker: the values of secret parameters are registered with
+    it, so Airflow hides them everywhere it logs (a stage's exception text included).
     """
     pipeline, actual = _pipeline(reference)
     if actual != expected_fingerprint:
@@ -201,10 +243,16 @@ def run_task(
     stage = graph.stages[stage_key]
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context)
+    if mask_secret is not None:
+        for secret in parameters.secret_values():
+            mask_secret(secret)
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
     log = _task_logger(pipeline, run_id, parameters.secret_values())
-    envelopes = _Envelopes(ti, task_ids)
+    scope = {"dag_id": str(getattr(ti, "dag_id", "")), "run_id": run_id}
+    envelopes = _Envelopes(ti, task_ids, scope)
+    allow = envelopes.allow = pipeline_allowlist(pipeline)
     writes = _variable_writes(pipeline, stage_key, envelopes)
+    base_variables = _base_variables(pipeline, writes, allow)
     ancestors = graph.ancestors(stage_key)
     attempt = int(getattr(ti, "try_number", 1) or 1)
 
@@ -215,7 +263,7 @@ def run_task(
             stage_key,
             stage,
             log,
-            _base_variables(pipeline, writes),
+            base_variables,
             0.0,
             first_attempt=attempt,
             last_attempt=attempt,
@@ -232,8 +280,10 @@ def run_task(
         if value is DELETED:
             writes[name] = [index]
         else:
-            writes[name] = [index, encode_variable(stage_key, name, value)]
-    envelope = write_envelope(encode_outputs(stage_key, result.outputs), writes)
+            writes[name] = [index, encode_variable(stage_key, name, value, allow)]
+    outputs = encode_outputs(stage_key, result.outputs, allow)
+    envelope = write_envelope(outputs, writes, scope={**scope, "task_id": ti.task_id})
     ti.xcom_push(key=ENVELOPE_KEY, value=envelope)
-    custom = stage.output_mapper is not default_output_mapper
-    _push_for_airflow(ti, result, custom, log)
+    if airflow_xcoms:
+        custom = stage.output_mapper is not default_output_mapper
+        _push_for_airflow(ti, result, custom, log)

@@ -18,6 +18,7 @@ from pypedream.definition.binding import DEFAULT_OUTPUT_KEY
 from pypedream.definition.variables import DELETED
 from pypedream.errors import ValueTransportError
 from pypedream.execution.result import StageResult, StageStatus
+from pypedream.worker.allowlist import NO_TYPES, TypeAllowlist
 from pypedream.worker.value_codec import UnsupportedValueError, from_tree, to_tree
 
 __all__ = [
@@ -30,8 +31,9 @@ __all__ = [
 
 _PLAIN_DATA = (
     "Return plain data (str, numbers, bools, None, lists, tuples, dicts, sets, dates, Decimal, "
-    "UUID, bytes, pandas/numpy objects) or dataclasses and enums from an importable module; "
-    "for large or special objects write them to storage and return the path."
+    "UUID, bytes, pandas/numpy objects) or dataclasses, enums and namedtuples from an "
+    "importable module in the pipeline's type allowlist; for large or special objects write "
+    "them to storage and return the path."
 )
 
 
@@ -43,21 +45,23 @@ def transport_error(key: str, output: str, problem: UnsupportedValueError) -> Va
     )
 
 
-def encode_outputs(key: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
+def encode_outputs(
+    key: str, outputs: Mapping[str, Any], allow: TypeAllowlist = NO_TYPES
+) -> dict[str, Any]:
     """Each output as a value_codec tree; raises ValueTransportError naming stage and output."""
     encoded = {}
     for name, value in outputs.items():
         try:
-            encoded[name] = to_tree(value)
+            encoded[name] = to_tree(value, allow)
         except UnsupportedValueError as problem:
             raise transport_error(key, name, problem) from problem
     return encoded
 
 
-def encode_variable(key: str, name: str, value: Any) -> Any:
+def encode_variable(key: str, name: str, value: Any, allow: TypeAllowlist = NO_TYPES) -> Any:
     """A variable write as a value_codec tree; raises ValueTransportError naming it."""
     try:
-        return to_tree(value)
+        return to_tree(value, allow)
     except UnsupportedValueError as problem:
         raise ValueTransportError(
             f"stage {key!r} variable {name!r}: {problem}, which cannot be handed to other "
@@ -74,13 +78,17 @@ class DecodedOutputs(Mapping[str, Any]):
     """A stage's outputs as Airflow tasks receive them: each read decodes a fresh copy, so a
     downstream stage mutating its input changes nothing upstream (as in Airflow)."""
 
-    __slots__ = ("_trees",)
+    __slots__ = ("_allow", "_trees")
 
-    def __init__(self, trees: Mapping[str, Any]) -> None:
+    def __init__(self, trees: Mapping[str, Any], allow: TypeAllowlist = NO_TYPES) -> None:
         self._trees = dict(trees)
+        self._allow = allow
 
     def __getitem__(self, name: str) -> Any:
-        return from_tree(self._trees[name])
+        return from_tree(self._trees[name], self._allow)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._trees  # without decoding
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._trees)
@@ -92,7 +100,14 @@ class DecodedOutputs(Mapping[str, Any]):
         return repr(dict(self.items()))
 
 
-def carry_like_airflow(result: StageResult, custom_outputs: bool, log: Any) -> StageResult:
+def carry_like_airflow(
+    result: StageResult,
+    custom_outputs: bool,
+    log: Any,
+    *,
+    allow: TypeAllowlist = NO_TYPES,
+    airflow_xcoms: bool = True,
+) -> StageResult:
     """`result` with its outputs and variable writes sent through the Airflow encoding.
 
     A value that cannot be carried turns the result into the failure the Airflow task would
@@ -103,11 +118,11 @@ def carry_like_airflow(result: StageResult, custom_outputs: bool, log: Any) -> S
     key = result.key
     stage_log = log.bind(stage=key) if log is not None else None
     try:
-        outputs = DecodedOutputs(_through_json(encode_outputs(key, result.outputs)))
+        outputs = DecodedOutputs(_through_json(encode_outputs(key, result.outputs, allow)), allow)
         writes = {
             name: value
             if value is DELETED
-            else from_tree(_through_json(encode_variable(key, name, value)))
+            else from_tree(_through_json(encode_variable(key, name, value, allow)), allow)
             for name, value in result.variable_writes.items()
         }
     except ValueTransportError as problem:
@@ -127,7 +142,7 @@ def carry_like_airflow(result: StageResult, custom_outputs: bool, log: Any) -> S
     if stage_log is not None:
         from pypedream.worker.readiness import stage_warnings
 
-        for warning in stage_warnings(result, custom_outputs):
+        for warning in stage_warnings(result, custom_outputs, allow, airflow_xcoms=airflow_xcoms):
             stage_log.warning(
                 "airflow_value_warning",
                 output=warning.output,

@@ -97,3 +97,19 @@ def test_an_unwritable_output_is_a_clear_error(cli: Cli, isolated: Path) -> None
     outcome = cli("graph", SEED, "-o", str(isolated / "missing-dir" / "g.mmd"))
     assert outcome.code == 2
     assert "cannot write" in outcome.err
+
+
+def test_an_output_suffix_of_no_graph_format_is_an_error_before_writing(
+    cli: Cli, isolated: Path
+) -> None:
+    outcome = cli("graph", SEED, "-o", "seed.png")
+    assert outcome.code == 2
+    assert "cannot tell the graph format of 'seed.png'" in outcome.err
+    assert "--format" in outcome.err and ".svg" in outcome.err
+    assert not (isolated / "seed.png").exists()
+
+
+def test_an_explicit_format_writes_whatever_the_suffix(cli: Cli, isolated: Path) -> None:
+    outcome = cli("graph", SEED, "-o", "seed.graph", "--format", "dot")
+    assert outcome.code == 0
+    assert (isolated / "seed.graph").read_text().startswith('digraph "ok enough"')

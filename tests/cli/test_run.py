@@ -214,7 +214,7 @@ def test_keyboard_interrupt_exits_130_with_the_summary(cli: Cli) -> None:
     assert outcome.err.endswith("stage 'stop' was interrupted while running (Ctrl-C)\n\n")
     assert "run_interrupted" in outcome.err
     rows = outcome.out.splitlines()
-    assert rows[2].split()[:2] == ["stop", "failed"]
+    assert rows[2].split()[:2] == ["stop", "interrupted"]
     assert "interrupted while running" in rows[2]
     assert "INTERRUPTED: pipeline 'interrupted'" in outcome.out
 

@@ -49,14 +49,14 @@ def test_check_of_an_uncarriable_value_exits_1(cli) -> None:
     outcome = cli("check", f"{PIPELINES}:readiness")
     assert outcome.code == 1
     assert "BLOCKING: stage 'plain' output 'return'" in outcome.out
-    assert outcome.out.splitlines()[-1].startswith("NOT READY: 2 value(s)")
+    assert outcome.out.splitlines()[-1].startswith("NOT READY: 1 value(s)")  # pair is carried
 
 
 def test_check_json_is_the_only_stdout(cli) -> None:
     outcome = cli("check", f"{PIPELINES}:readiness", "--json")
     data = json.loads(outcome.out)
     assert data["ready"] is False
-    assert {w["stage"] for w in data["warnings"] if w["blocking"]} == {"plain", "pair"}
+    assert {w["stage"] for w in data["warnings"] if w["blocking"]} == {"plain"}
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ STALE = [
         {"airflow": AirflowOptions(default_args={"email": ["a@b.c"]})}, id="airflow-default-args"
     ),
     pytest.param({"airflow": AirflowOptions(max_active_runs=1)}, id="airflow-max-active-runs"),
+    pytest.param({"airflow": AirflowOptions(airflow_xcoms=False)}, id="airflow-xcoms"),
 ]
 
 SAME = [

@@ -27,6 +27,7 @@ CASES = [
     (SALES, {"region": "south", "since": dt.date(2026, 11, 3)}),
     (f"{PIPELINES}:differs", {}),
     (f"{PIPELINES}:unsupported", {}),
+    (f"{PIPELINES}:transport", {}),
 ]
 
 
@@ -125,25 +126,36 @@ def test_the_verdict_and_json_list_every_difference(report: ParityReport) -> Non
     if _major(report) >= 3:
         expected.add("read_airflow_xcom")
     assert {row.stage for row in run.stages if not row.equal} == expected
-    assert report.verdict().startswith(f"DIFFERS: {len(expected) + 2} difference(s) in 2 of 6")
+    assert report.verdict().startswith(f"DIFFERS: {len(expected) + 4} difference(s) in 2 of 7")
     data = json.loads(report.to_json())
     assert data["equal"] is False
     assert len(data["runs"][4]["differences"]) == len(expected)
     assert data["runs"][0]["equal"] is True
 
 
-def test_unsupported_value_fails_in_airflow_as_it_does_with_fidelity(report: ParityReport) -> None:
+@pytest.mark.parametrize(
+    ("stage", "words"),
+    [
+        pytest.param("makes_object", "builtins.object", id="object"),
+        pytest.param("deep", "nested deeper than", id="deep"),
+        pytest.param("loop", "contains itself", id="self-containing"),
+    ],
+)
+def test_unsupported_value_fails_in_airflow_as_it_does_with_fidelity(
+    report: ParityReport, stage: str, words: str
+) -> None:
     run = report.run("unsupported")
-    row = next(r for r in run.stages if r.stage == "makes_object")
+    row = next(r for r in run.stages if r.stage == stage)
     assert (row.native, row.airflow) == ("succeeded", "failed")
     assert run.readiness.blocking
     faithful = unsupported.run(airflow_fidelity=True, raise_on_failure=False)
-    error = faithful.stages["makes_object"].error
-    assert faithful.stages["makes_object"].status is StageStatus.FAILED
+    error = faithful.stages[stage].error
+    assert faithful.stages[stage].status is StageStatus.FAILED
     expected = "".join(traceback.format_exception_only(error)).strip()
     # A task in a child process logs the class name alone (Airflow 3's structured error).
     assert row.airflow_error in (expected, expected.removeprefix("pypedream.errors."))
-    assert "ValueTransportError: stage 'makes_object'" in row.airflow_error
+    assert f"ValueTransportError: stage {stage!r} output 'return': value at " in row.airflow_error
+    assert words in row.airflow_error
 
 
 def test_the_table_reads_well(report: ParityReport) -> None:
@@ -155,3 +167,10 @@ def test_the_table_reads_well(report: ParityReport) -> None:
     assert "  ! stage 'gold' output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)" in lines
     gold = next(line for line in lines if line.startswith("gold "))
     assert gold.split(None, 4)[4] == "output 'return': ['totals'][3]: 25.0 (float) vs 25 (int)"
+
+
+def test_values_the_old_codec_lost_are_equal_through_airflow(report: ParityReport) -> None:
+    run = report.run("transport")  # Series name, categorical, Flags, dataclass state, zones, ...
+    assert run.equal, run.render()
+    assert {row.outputs for row in run.stages} == {"equal"}
+    assert run.readiness is not None and not run.readiness.blocking

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from pypedream import Pipeline
+from pypedream.worker.envelope import write_envelope
 from pypedream.worker.readiness import LARGE_VALUE_BYTES, check_readiness
-from pypedream.worker.value_codec import encode
+from pypedream.worker.value_codec import MAX_DEPTH, dump_json, to_tree
 from tests.parity.resources.pipelines import fine, readiness
 
 
@@ -77,7 +79,6 @@ def test_each_warning_says_which_metadata_backend_it_applies_to(
     ("stage", "path", "type_name"),
     [
         pytest.param("plain", "", "tests.parity.resources.pipelines.Plain", id="plain-class"),
-        pytest.param("pair", "['pair']", "tests.parity.resources.pipelines.Pair", id="namedtuple"),
     ],
 )
 def test_a_value_pypedream_cannot_encode_blocks(report, stage, path, type_name) -> None:
@@ -91,6 +92,13 @@ def test_a_value_pypedream_cannot_encode_blocks(report, stage, path, type_name) 
     assert next(o for o in report.outputs if o.stage == stage).size is None
 
 
+def test_a_namedtuple_from_the_pipeline_package_is_carried(report) -> None:
+    # only Airflow's own return_value turns it into a tuple; pypedream's XCom keeps it
+    (warning,) = [w for w in report.warnings if w.stage == "pair"]
+    assert (warning.kind, warning.blocking) == ("changed", False)
+    assert next(o for o in report.outputs if o.stage == "pair").size is not None
+
+
 def test_large_value_names_the_object_storage_backend(report) -> None:
     warning = _find(report, "big", "large")
     assert not warning.blocking and not warning.airflow_xcom_only
@@ -102,12 +110,13 @@ def test_large_value_names_the_object_storage_backend(report) -> None:
 def test_plain_values_give_no_warning_and_sizes_are_the_encoded_length(report) -> None:
     assert not [w for w in report.warnings if w.stage in ("day", "nothing")]
     day = next(o for o in report.outputs if o.stage == "day")
-    assert (day.type_name, day.size) == ("datetime.date", len(encode(readiness.run()["day"])))
+    size = len(dump_json(to_tree(readiness.run()["day"])))
+    assert (day.type_name, day.size) == ("datetime.date", size)
 
 
 def test_report_renders_verdict_and_note_and_serializes(report) -> None:
     text = report.render()
-    assert text.splitlines()[-1].startswith("NOT READY: 2 value(s) cannot be carried")
+    assert text.splitlines()[-1].startswith("NOT READY: 1 value(s) cannot be carried")
     assert "pypedream stages downstream receive the exact values" in text
     assert report.blocking
     data = json.loads(json.dumps(report.to_dict()))
@@ -125,4 +134,59 @@ def test_failed_stages_are_listed_as_not_checked() -> None:
     from tests.parity.resources.pipelines import unsupported
 
     report = check_readiness(unsupported.run(airflow_fidelity=True, raise_on_failure=False))
-    assert report.not_checked == {"makes_object": "failed", "uses_object": "upstream_failed"}
+    assert report.not_checked == {
+        "makes_object": "failed",
+        "uses_object": "upstream_failed",
+        "deep": "failed",
+        "loop": "failed",
+    }
+
+
+def test_check_reports_deep_and_self_containing_values_as_blocking_with_their_path() -> None:
+    from tests.parity.resources.pipelines import unsupported
+
+    report = check_readiness(unsupported.run(), unsupported)
+    blocking = {w.stage: w for w in report.warnings if w.blocking}
+    assert blocking["deep"].path == "[0]" * 100
+    assert blocking["loop"].path == "['rows'][0]"
+    assert "(it contains itself)" in blocking["loop"].message
+    assert f"(nested deeper than {MAX_DEPTH} levels; flatten the value)" in blocking["deep"].message
+
+
+def test_storage_shows_envelope_and_idiomatic_copy_bytes_per_task(report) -> None:
+    storage = {item.stage: item for item in report.storage}
+    named = storage["named"]  # return_value + one XCom per named output + the envelope
+    outputs = {"total": 3.0, "rows": [1, 2]}
+    copies = [outputs, outputs["total"], outputs["rows"]]
+    assert named.airflow_xcoms == sum(len(dump_json(value)) for value in copies)
+    assert named.envelope == len(write_envelope(outputs, {}))
+    assert named.total == named.envelope + named.airflow_xcoms
+    assert storage["nothing"].airflow_xcoms == 0  # Airflow stores no None
+    assert "plain" not in storage  # cannot be encoded: the task writes nothing
+    text = report.render()
+    assert "XCom bytes written per task run:" in text
+    assert report.to_dict()["storage"][0]["total"] == report.storage[0].total
+
+
+def test_turning_the_idiomatic_copies_off_shows_in_the_report() -> None:
+    from pypedream.definition.airflow_options import AirflowOptions
+    from tests.parity.resources.pipelines import transport
+
+    report = check_readiness(transport.run(), transport)
+    assert {item.airflow_xcoms for item in report.storage} == {None}
+    assert not report.warnings  # nothing about Airflow's own XComs: there are none
+    assert "off" in report.render()
+    on = Pipeline(transport.name, stages=transport.stages, log_settings=None)
+    with_copies = check_readiness(on.run(), on)
+    assert all(item.airflow_xcoms for item in with_copies.storage)
+    assert not with_copies.blocking and AirflowOptions().airflow_xcoms
+
+
+def test_the_verdict_counts_outputs_in_good_english() -> None:
+    from pypedream import Pipeline, Stage
+    from pypedream.worker.readiness import check_readiness
+
+    one = Pipeline("one", stages={"a": Stage(lambda: 1)}, log_settings=None)
+    two = Pipeline("two", stages={"a": Stage(lambda: 1), "b": Stage(lambda: 2)}, log_settings=None)
+    assert check_readiness(one.run(), one).verdict().endswith("(pipeline 'one', 1 output)")
+    assert check_readiness(two.run(), two).verdict().endswith("(pipeline 'two', 2 outputs)")

@@ -35,6 +35,7 @@ def _recorded(calls: Calls, settings: LoggerSettings | None) -> Pipeline:
     "fault",
     [
         pytest.param("unwritable", id="unwritable-directory"),
+        pytest.param("not-permitted", id="not-permitted-even-for-root"),
         pytest.param("file-in-the-way", id="file-where-a-directory-should-be"),
         pytest.param("name-too-long", id="run-id-too-long-for-a-file-name"),
     ],
@@ -42,7 +43,17 @@ def _recorded(calls: Calls, settings: LoggerSettings | None) -> Pipeline:
 def test_a_log_that_cannot_be_opened_stops_the_run_before_any_stage(
     tmp_path: Path, calls: Calls, fault: str
 ) -> None:
-    if fault == "unwritable":
+    fixes = {
+        "unwritable": "Fix: point LoggerSettings(log_dir=...) at a writable directory, or pass",
+        "not-permitted": "Fix: point LoggerSettings(log_dir=...) at a writable directory, or",
+        "file-in-the-way": "Fix: move that file away, or point LoggerSettings(log_dir=...)",
+        "name-too-long": "Fix: use a shorter run id",
+    }
+    if fault == "not-permitted":
+        if not Path("/sys/kernel").is_dir():
+            pytest.skip("needs /sys, where nobody may make a directory")
+        settings = LoggerSettings(log_dir="/sys/pypedream-test-logs")
+    elif fault == "unwritable":
         if os.geteuid() == 0:
             pytest.skip("root writes into read-only directories")
         readonly = tmp_path / "ro"
@@ -63,6 +74,7 @@ def test_a_log_that_cannot_be_opened_stops_the_run_before_any_stage(
     message = str(raised.value)
     assert "cannot write the run's log file" in message
     assert "nothing was run" in message
+    assert fixes[fault] in message  # the fix that fits the fault
     assert isinstance(raised.value, OSError)
 
 

@@ -8,6 +8,8 @@ import logging
 from pathlib import Path
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from pypedream import (
     LoggerSettings,
@@ -227,3 +229,86 @@ def test_a_secret_shorter_than_airflows_minimum_is_left_visible_in_free_text() -
 
 def test_the_graph_shows_no_secret_default() -> None:
     assert "default-secret-1" not in to_mermaid(_secret_pipeline())
+
+
+def _leaky_pipeline(settings: LoggerSettings) -> Pipeline:
+    def leak(token: str) -> None:
+        plog.info(f"calling with {token}", api_key="k-12345", nested={"password": "p-2"})
+        plog.info("as a field", value=token, rows=3)
+        raise RuntimeError(f"denied {token}")
+
+    return Pipeline(
+        "s",
+        Parameters.define(token=Parameter(secret=True)),
+        stages={"a": Stage(leak, inputs=[param("token", "token", logged=True)])},
+        log_settings=settings,
+    )
+
+
+def test_events_sent_to_the_users_structlog_logger_are_masked() -> None:
+    with capture_logs() as entries:
+        settings = LoggerSettings(override_logger=structlog.get_logger())
+        result = _leaky_pipeline(settings).run(token=TOKEN, raise_on_failure=False)
+
+    assert result.stages["a"].status == "failed"
+    assert entries  # the check below reads real events
+    assert TOKEN not in repr(entries)
+    by_event = {entry["event"]: entry for entry in entries}
+    assert by_event["calling with ***"]["api_key"] == "***"
+    assert by_event["calling with ***"]["nested"] == {"password": "***"}
+    assert by_event["as a field"]["value"] == "***"
+    assert by_event["as a field"]["rows"] == 3
+    assert by_event["stage_started"]["token"] == "***"
+    failed = by_event["stage_failed"]
+    assert "exc_info" not in failed  # the user's renderer would print the secret
+    assert "RuntimeError: denied ***" in failed["exception"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "untouched"),
+    [
+        pytest.param(False, True, id="no-secrets-exc_info-untouched"),
+        pytest.param(True, False, id="secrets-no-exc_info-for-a-locals-renderer"),
+    ],
+)
+def test_the_users_logger_gets_exc_info_only_when_the_run_has_no_secret(
+    secret: bool, untouched: bool
+) -> None:
+    def fail(token: str) -> None:
+        raise ValueError("plain")  # the secret is only a frame local here
+
+    with capture_logs() as entries:
+        pipeline = Pipeline(
+            "p",
+            Parameters.define(token=Parameter("default-secret-1", secret=secret)),
+            stages={"a": Stage(fail, inputs=[param("token", "token")])},
+            log_settings=LoggerSettings(override_logger=structlog.get_logger()),
+        )
+        pipeline.run(raise_on_failure=False)
+
+    (failed,) = [entry for entry in entries if entry["event"] == "stage_failed"]
+    if untouched:
+        assert isinstance(failed["exc_info"], ValueError)
+    else:
+        assert "exc_info" not in failed
+        assert failed["exception"].endswith("ValueError: plain")
+        assert "default-secret-1" not in repr(entries)
+
+
+def test_a_stdlib_override_logger_gets_secrets_masked_also_in_the_record_dict() -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    target = logging.Logger("pypedream.tests.masked", logging.DEBUG)
+    target.addHandler(Keep())
+    _leaky_pipeline(LoggerSettings(override_logger=target)).run(token=TOKEN, raise_on_failure=False)
+
+    assert any("exception" in record.pypedream for record in records)  # type: ignore[attr-defined]
+    for record in records:
+        assert TOKEN not in record.getMessage()
+        assert TOKEN not in json.dumps(record.pypedream, default=repr)  # type: ignore[attr-defined]
+    (connect,) = [r for r in records if r.pypedream["event"] == "calling with ***"]  # type: ignore[attr-defined]
+    assert connect.pypedream["api_key"] == "***"  # type: ignore[attr-defined]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from xml.etree import ElementTree
+
+import pytest
 
 from pypedream import Parameters, Pipeline, Stage, StageResult, StageStatus
 from pypedream.input import dependency, known, param
@@ -98,3 +101,134 @@ def test_stage_result_repr_is_readable() -> None:
 def test_stage_result_repr_cuts_long_values() -> None:
     text = repr(StageResult("k", StageStatus.SUCCEEDED, "x" * 500, {"return": "x"}, attempts=1))
     assert len(text) < 140 and "…" in text
+
+
+def test_a_binding_over_all_parameters_links_every_parameter() -> None:
+    from pypedream.examples.seed import pipeline as seed
+
+    lines = to_mermaid(seed).splitlines()
+    # validate_data (s3) gets both sources through a deferred mapper over ctx.PARAMETERS
+    assert "    p0 --> s3" in lines
+    assert "    p1 --> s3" in lines
+    assert "    p0 --> s1" not in lines  # a param(...) input links its own parameter only
+
+
+def test_variables_read_with_var_are_drawn_as_their_own_nodes() -> None:
+    from pypedream.examples.sales import pipeline as sales
+
+    lines = to_mermaid(sales).splitlines()
+    assert '    v0(["currency"])' in lines
+    assert "    v0 --> s4" in lines  # report reads the variable select writes
+    assert "    class v0 variable" in lines
+    dot = to_dot(sales)
+    assert 'v0 [label="currency", shape=ellipse' in dot
+    assert "v0 -> s4;" in dot
+
+
+def test_built_in_svg_routes_a_link_that_skips_a_column_below_the_boxes() -> None:
+    from pypedream.examples.seed import pipeline as seed
+
+    root = ElementTree.fromstring(to_svg(seed, use_graphviz=False))
+    boxes = [node for node in root.iter() if node.tag.endswith("rect")]
+    bottom = max(float(box.get("y", 0)) + float(box.get("height", 0)) for box in boxes)
+    lowest = []
+    for path in (node for node in root.iter() if node.tag.endswith("path")):
+        if path.get("fill") != "none":
+            continue  # the arrow head
+        numbers = [float(n) for n in path.get("d", "").replace(",", " ").split() if n[0].isdigit()]
+        lowest.append(max(numbers[1::2]))
+    assert len(lowest) == 7  # 2 parameter links + 3 data links + 2 links to validate_data
+    assert sum(y > bottom for y in lowest) == 2  # source1/2 -> validate_data skip columns
+    assert float(root.get("height", 0)) > max(lowest)
+
+
+def test_the_stage_table_shows_unset_retries_as_a_dash() -> None:
+    html = _small()._repr_html_()
+    assert ">None<" not in html
+    assert ">—<" in html
+
+
+def test_a_stage_stopped_by_ctrl_c_is_shown_as_interrupted() -> None:
+    from pypedream import RunResult
+
+    pipeline = _small()
+    stopped = StageResult(
+        "start",
+        StageStatus.FAILED,
+        error=KeyboardInterrupt(),
+        reason="interrupted while running",
+        attempts=1,
+    )
+    failed = StageResult("boom", StageStatus.FAILED, error=ValueError("bad"), attempts=1)
+    assert stopped.shown_status == "interrupted"
+    assert failed.shown_status == "failed"
+    result = RunResult(
+        pipeline=pipeline.name,
+        run_id="r",
+        stages={"start": stopped, "boom": failed},
+        parameters={},
+        variables={},
+        duration=0.0,
+        log_file=None,
+        definition=pipeline,
+    )
+    assert result.summary().splitlines()[2].split()[:2] == ["start", "interrupted"]
+    page = result._repr_html_()
+    assert ">interrupted</span>" in page
+    assert "#8e24aa" in page  # the interrupted colour, in the badge and the graph
+    assert "    class s0 interrupted" in to_mermaid(pipeline, result).splitlines()
+
+
+def test_stage_reprs_read_as_the_calls_that_build_them() -> None:
+    from pypedream.examples.sales import pipeline as sales
+
+    shown = {key: repr(stage) for key, stage in sales.stages.items()}
+    assert shown["select"] == (
+        "Stage(select_region, inputs=[dependency('load', 'orders'), "
+        "param('region', 'region', logged=True), param('min_amount', 'min_amount')])"
+    )
+    assert shown["spread"].endswith("output_mapper=SequentialOutputMapper(['mean', 'stdev']))")
+    assert "var('currency', 'currency')" in shown["report"]
+    assert "from_output='revenue'" in shown["report"]
+    assert "Input('title', deferred(ctx.PARAMETERS, mapper=_title))" in shown["report"]
+    for text in shown.values():
+        assert " at 0x" not in text  # no object addresses
+        assert "<ContextVar" not in text
+        assert "<BindingKind" not in text and "<OutputMapperBehaviour" not in text
+
+
+def test_an_input_repr_shows_defaults_and_non_helper_bindings() -> None:
+    from pypedream import Input, InputBinding, KeyedOutputMapper, OutputMapperBehaviour
+
+    assert repr(param("n", "x", default=3)) == "param('n', 'x', default=3)"
+    assert repr(dependency("a", "x", required=False)) == "dependency('a', 'x', required=False)"
+    assert repr(known([1, 2], "xs", logged=True)) == "known([1, 2], 'xs', logged=True)"
+    called = Input("y", InputBinding.callback(len, [1, 2]))
+    assert repr(called) == "Input('y', callback(len, [1, 2]))"
+    chill = OutputMapperBehaviour.CHILL | OutputMapperBehaviour.WARN_UNEXPECTED
+    assert repr(KeyedOutputMapper({"a": "b"}, chill)) == (
+        "KeyedOutputMapper({'a': 'b'}, behaviour=CHILL | WARN_UNEXPECTED)"
+    )
+
+
+@pytest.mark.parametrize(
+    "use_graphviz",
+    [
+        pytest.param(False, id="built-in-layout"),
+        pytest.param(
+            True,
+            id="graphviz",
+            marks=pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed"),
+        ),
+    ],
+)
+def test_the_notebook_html_embeds_the_svg_element_alone(
+    use_graphviz: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypedream.views import graph
+
+    monkeypatch.setattr(graph, "graphviz_available", lambda: use_graphviz)
+    pipeline = _small()
+    for page in (pipeline._repr_html_(), pipeline.run(raise_on_failure=False)._repr_html_()):
+        assert "<svg" in page
+        assert "<?xml" not in page and "<!DOCTYPE" not in page

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from pypedream import KeyedOutputMapper, Parameters, Pipeline, SkipStage, Stage, ctx
+from pypedream.definition.airflow_options import AirflowOptions
 from pypedream.input import dependency, param
 
 
@@ -100,11 +101,27 @@ differs = Pipeline(
 
 noisy = Pipeline("noisy", stages={"noise": Stage(noise)}, log_settings=None)
 
+
+def deep() -> list:
+    value: list = []
+    for _ in range(600):  # deeper than pypedream carries (and than the old codec survived)
+        value = [value]
+    return value
+
+
+def loop() -> dict:
+    value: dict = {"rows": []}
+    value["rows"].append(value)
+    return value
+
+
 unsupported = Pipeline(
     "unsupported",
     stages={
         "makes_object": Stage(lambda: {"handle": object()}),
         "uses_object": Stage(identity, inputs=[dependency("makes_object", "value")]),
+        "deep": Stage(deep),
+        "loop": Stage(loop),
     },
     log_settings=None,
 )
@@ -171,4 +188,52 @@ fine = Pipeline(
     Parameters.define(n=2),
     stages={"double": Stage(lambda n: [n * 2.5], inputs=[param("n", "n")])},
     log_settings=None,
+)
+
+
+class Shade(enum.Flag):
+    LIGHT = 1
+    DARK = 2
+
+
+@dataclass
+class Reading:
+    value: float
+
+    def __post_init__(self) -> None:
+        self.doubled = self.value * 2  # not a field: pypedream's XCom carries it too
+
+
+def transport_values() -> dict:
+    """Every value kind the old codec lost or refused (issue 8), carried exactly now."""
+    import zoneinfo
+
+    import pandas as pd
+
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    return {
+        "series": pd.Series([1.5, 2.5]),
+        "frame": pd.DataFrame(
+            {
+                "c": pd.Categorical(["a", "b"], categories=["b", "a"]),
+                "t": pd.date_range("2024-01-01", periods=2, tz="Europe/Paris"),
+            }
+        ),
+        "flags": [Shade.LIGHT | Shade.DARK, Shade(0)],
+        "reading": Reading(1.5),
+        "pair": Pair(1, 2),
+        "when": dt.time(9, tzinfo=paris),
+        "named": dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1), "CET")),
+        "huge": 10**5000,
+    }
+
+
+transport = Pipeline(
+    "transport",
+    stages={
+        "make": Stage(transport_values),
+        "use": Stage(identity, inputs=[dependency("make", "value")]),
+    },
+    log_settings=None,
+    airflow=AirflowOptions(airflow_xcoms=False),
 )

@@ -27,3 +27,19 @@ required_secret = Pipeline(
     Parameters.define(city="Lyon", token=Parameter(secret=True, type=str)),
     stages={"sign": Stage(sign, inputs=[param("token", "token"), param("city", "city")])},
 )
+
+
+def masked_by_airflow(token: str) -> bool:
+    """Whether Airflow's own secrets masker hides `token` (run inside an Airflow task)."""
+    try:  # Airflow 3
+        from airflow.sdk._shared.secrets_masker import redact
+    except ImportError:  # Airflow 2
+        from airflow.utils.log.secrets_masker import redact
+    return bool(redact(f"token {token}") == "token ***")
+
+
+masker_probe = Pipeline(
+    "masker_probe",
+    Parameters.define(token=Parameter(DEFAULT_TOKEN, secret=True)),
+    stages={"probe": Stage(masked_by_airflow, inputs=[param("token", "token")])},
+)
