@@ -432,13 +432,16 @@ def _compare_variables(
         for name, write in read_envelope(entry.value).get("variables", {}).items():
             if name not in latest or write[0] > latest[name][0]:
                 latest[name] = write
-    theirs = apply_writes(
-        pipeline.variables,
-        [
-            (w[0], {name: DELETED if len(w) == 1 else from_tree(w[1], allow)})
-            for name, w in latest.items()
-        ],
-    )
+    try:
+        theirs = apply_writes(
+            pipeline.variables,
+            [
+                (w[0], {name: DELETED if len(w) == 1 else from_tree(w[1], allow)})
+                for name, w in latest.items()
+            ],
+        )
+    except UntrustedValueError as problem:
+        return f"final variables: cannot read Airflow's: {problem}"
     mine = dict(native.variables)
     if list(mine) != list(theirs) and set(mine) != set(theirs):
         return f"final variables: names {sorted(mine)!r} natively vs {sorted(theirs)!r} in Airflow"

@@ -52,6 +52,7 @@ COVERED: dict[str, tuple[str, ...]] = {
         "owner",
         "default_args",
         "max_active_runs",
+        "airflow_xcoms",
     ),
 }
 EXCLUDED: dict[str, dict[str, str]] = {
@@ -69,6 +70,7 @@ EXCLUDED: dict[str, dict[str, str]] = {
     },
     "AirflowOptions": {
         "description": "documentation only: it does not change what Airflow runs",
+        "allowed_types": "read from the imported pipeline by each task, never from the DAG file",
     },
 }
 """Known input values (`known(date.today())`) are left out too: each task reads them from the
@@ -162,7 +164,7 @@ def describe_graph(pipeline: Pipeline) -> dict[str, Any]:
                 _mapper(stage.output_mapper),
                 list(stage.after),
                 stage.retries,
-                stage.retry_delay_seconds,
+                None if stage.retry_delay is None else stage.retry_delay_seconds,
                 *_flow(stage),
             ]
             for key, stage in ((k, graph.stages[k]) for k in graph.order)

@@ -74,6 +74,7 @@ STALE = [
     pytest.param({"function": other_first}, id="function"),
     pytest.param({"retries": 2}, id="retries"),
     pytest.param({"retry_delay": 5}, id="retry-delay"),
+    pytest.param({"retry_delay": None}, id="retry-delay-airflow-default"),
     pytest.param({"retry_delay": dt.timedelta(minutes=1)}, id="retry-delay-timedelta"),
     pytest.param({"mapper": KeyedOutputMapper(["v", "w"])}, id="output-mapper"),
     pytest.param({"after": ("first",)}, id="after"),
@@ -91,6 +92,7 @@ STALE = [
         {"airflow": AirflowOptions(default_args={"email": ["a@b.c"]})}, id="airflow-default-args"
     ),
     pytest.param({"airflow": AirflowOptions(max_active_runs=1)}, id="airflow-max-active-runs"),
+    pytest.param({"airflow": AirflowOptions(airflow_xcoms=False)}, id="airflow-xcoms"),
 ]
 
 SAME = [

@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.export.resources.pipelines:control"
-FINGERPRINT = "3f3cc953e81e589c"
+FINGERPRINT = "b1abe6686a5df2f3"
 TASK_IDS = {"flaky": "flaky", "maybe_skip": "maybe_skip", "after_skip": "after_skip"}
 DATA_FLOW = {"after_skip": {"value": ("maybe_skip", "return")}}
 

@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.export.resources.pipelines:failing"
-FINGERPRINT = "0c7ea9d4f25793d7"
+FINGERPRINT = "7dfafbe1c9e90796"
 TASK_IDS = {
     "start": "start",
     "explode": "explode",

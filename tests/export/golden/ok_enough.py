@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "pypedream.examples.seed:pipeline"
-FINGERPRINT = "16d89e969e198673"
+FINGERPRINT = "12fce027db3a8c97"
 TASK_IDS = {
     "get_data1": "get_data1",
     "get_data2": "get_data2",

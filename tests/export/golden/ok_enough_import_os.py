@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.export.resources.pipelines:hostile"
-FINGERPRINT = "9eb65d521c8c13c9"
+FINGERPRINT = "9b88456eb6ea3c13"
 TASK_IDS = {
     'x"); import os; os.system("echo pwned") #': "x_import_os_os.system_echo_pwned",
     "{{ ti.xcom_pull(task_ids='a') }}": "ti.xcom_pull_task_ids_a",

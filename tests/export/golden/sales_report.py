@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "eb17f12599f32bf4"
+FINGERPRINT = "2fd54560e8e696b1"
 TASK_IDS = {
     "load": "load",
     "select": "select",

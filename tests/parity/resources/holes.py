@@ -143,7 +143,7 @@ observed = Pipeline(
     "holes_observed",
     parameters=Parameters.define("marker", flag=False),
     stages={
-        "flaky": Stage(flaky, inputs=[param("marker", "marker")], retries=1),
+        "flaky": Stage(flaky, inputs=[param("marker", "marker")], retries=1, retry_delay=0),
         "maybe": Stage(maybe_skip, inputs=[param("flag", "flag")]),
         "record": Stage(
             record,
@@ -187,7 +187,9 @@ observed_differs = Pipeline(
     stages={
         "vary": Stage(note_side),
         "skip": Stage(skip_with_side),
-        "retry": Stage(retry_natively, inputs=[param("marker", "marker")], retries=1),
+        "retry": Stage(
+            retry_natively, inputs=[param("marker", "marker")], retries=1, retry_delay=0
+        ),
     },
     variables=Variables({"where": "nowhere"}),
     log_settings=None,

@@ -18,7 +18,7 @@ from airflow.models.param import Param
 from airflow.operators.python import PythonOperator
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "eb17f12599f32bf4"
+FINGERPRINT = "2fd54560e8e696b1"
 TASK_IDS = {
     "load": "load",
     "select": "select",

@@ -17,7 +17,7 @@ from airflow.sdk import DAG, Param
 from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "pypedream.examples.sales:pipeline"
-FINGERPRINT = "eb17f12599f32bf4"
+FINGERPRINT = "2fd54560e8e696b1"
 TASK_IDS = {
     "load": "load",
     "select": "select",
