@@ -4,7 +4,9 @@ Stages are labelled with their key and function name; parameters are drawn as th
 nodes, linked to the stages that read them (with `param(...)`, or all of them through a
 deferred binding over `ctx.PARAMETERS`); variables read with `var(...)` are nodes too; data
 edges are solid (labelled with the output when it is not the return value), `after=[...]`
-edges dashed.
+edges dashed. A mapped stage is a stacked box marked `[map over X]` (with a run: its instance
+counts), a branch a diamond, a short-circuit a hexagon, a non-default trigger rule is shown
+as `(rule)`, and a group is a frame (Mermaid `subgraph`, DOT `cluster_`) named after it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pypedream.ctx import PARAMETERS, VARIABLES
-from pypedream.definition.binding import DEFAULT_OUTPUT_KEY, KeyedInputMapper
+from pypedream.definition.binding import (
+    DEFAULT_OUTPUT_KEY,
+    DependencyInputMapper,
+    KeyedInputMapper,
+)
 from pypedream.definition.parameter_use import parameter_readers
 
 if TYPE_CHECKING:
     from pypedream.definition.pipeline import Pipeline
     from pypedream.definition.stage import Stage
-    from pypedream.execution.result import RunResult
+    from pypedream.execution.result import MapInstances, RunResult
 
 __all__ = ["STATUS_COLORS", "GraphView", "graph_view", "to_dot", "to_mermaid", "to_svg"]
 
@@ -47,6 +53,9 @@ class _Node:
     subtitle: str | None
     kind: str  # "stage", "parameter" or "variable"
     status: str | None = None
+    shape: str = "box"  # a stage's: "box", "mapped", "branch" or "short_circuit"
+    marks: tuple[str, ...] = ()  # extra label lines: "[map over x]", "branch", "(all_done)"
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,15 @@ class GraphView:
     title: str
     nodes: tuple[_Node, ...]
     links: tuple[_Link, ...]
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """`{group name: [node id, ...]}` in stage order."""
+        found: dict[str, list[str]] = {}
+        for node in self.nodes:
+            if node.group is not None:
+                found.setdefault(node.group, []).append(node.id)
+        return found
 
 
 def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView:
@@ -88,9 +106,14 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
         function = stage.name.rpartition(".")[2]
         subtitle = f"{function}()" if function != key else None
         status = None
+        marks = _marks(stage)
         if result is not None and key in result.stages:
             status = result.stages[key].shown_status
-        nodes.append(_Node(ids[key], key, subtitle, "stage", status))
+            marks += _instance_counts(result.stages[key].instances)
+        shape = "branch" if stage.branch else "short_circuit" if stage.short_circuit else "box"
+        if shape == "box" and stage.mapped:
+            shape = "mapped"
+        nodes.append(_Node(ids[key], key, subtitle, "stage", status, shape, marks, stage.group))
     for edge in graph.edges:
         outputs = {
             mapper.from_output
@@ -100,6 +123,45 @@ def graph_view(pipeline: Pipeline, result: RunResult | None = None) -> GraphView
         label = ", ".join(sorted(outputs)) or None
         links.append(_Link(ids[edge.upstream], ids[edge.downstream], label, edge.kind == "order"))
     return GraphView(pipeline.name, tuple(nodes), tuple(links))
+
+
+def _marks(stage: Stage[Any]) -> tuple[str, ...]:
+    """The label lines that mark a stage's map, branch, short-circuit and trigger rule."""
+    marks = []
+    if stage.mapped:
+        marks.append(f"[map over {', '.join(_map_sources(stage))}]")
+    if stage.branch:
+        marks.append("branch")
+    if stage.short_circuit:
+        marks.append("short-circuit")
+    if stage.rule.value != "all_success":
+        marks.append(f"({stage.rule.value})")
+    return tuple(marks)
+
+
+def _map_sources(stage: Stage[Any]) -> list[str]:
+    """What each mapped argument comes from: the parameter, variable or stage it reads."""
+    by_arg = {item.as_arg: item.bind.mapper for item in stage.inputs}
+    sources = []
+    for name in stage.map_over:
+        mapper = by_arg.get(name)
+        if isinstance(mapper, DependencyInputMapper):
+            sources.append(mapper.from_stage)
+        elif isinstance(mapper, KeyedInputMapper):
+            sources.append(mapper.from_key)
+        else:
+            sources.append(name)
+    return sources
+
+
+def _instance_counts(instances: MapInstances | None) -> tuple[str, ...]:
+    """`("3/4 succeeded, 1 failed",)` for a mapped stage's run; `()` when it did not expand."""
+    if instances is None:
+        return ()
+    counts = {status.value: n for status, n in instances.counts().items()}
+    done = counts.pop("succeeded", 0)
+    rest = [f"{n} {status}" for status, n in counts.items() if n]
+    return (", ".join([f"{done}/{instances.size} succeeded", *rest]),)
 
 
 def _keyed_inputs(stage: Stage[Any], source: Any) -> list[str]:
@@ -136,6 +198,14 @@ def _mermaid_text(text: str) -> str:
     )
 
 
+_MERMAID_SHAPES: Mapping[str, tuple[str, str]] = {
+    "box": ("[", "]"),
+    "mapped": ("[[", "]]"),  # a box with double sides: many instances
+    "branch": ("{", "}"),  # a diamond
+    "short_circuit": ("{{", "}}"),  # a hexagon
+}
+
+
 def to_mermaid(pipeline: Pipeline, result: RunResult | None = None) -> str:
     """A Mermaid `flowchart` (renders in GitHub, GitLab and Jupyter markdown)."""
     view = graph_view(pipeline, result)
@@ -144,12 +214,19 @@ def to_mermaid(pipeline: Pipeline, result: RunResult | None = None) -> str:
         label = _mermaid_text(node.title)
         if node.subtitle:
             label += f"<br/><small>{_mermaid_text(node.subtitle)}</small>"
+        for mark in node.marks:
+            label += f"<br/><small>{_mermaid_text(mark)}</small>"
         if node.kind == "parameter":
             lines.append(f'    {node.id}[/"{label}"/]')
         elif node.kind == "variable":
             lines.append(f'    {node.id}(["{label}"])')
         else:
-            lines.append(f'    {node.id}["{label}"]')
+            opening, closing = _MERMAID_SHAPES[node.shape]
+            lines.append(f'    {node.id}{opening}"{label}"{closing}')
+    for i, (group, members) in enumerate(view.groups.items()):
+        lines.append(f'    subgraph g{i}["{_mermaid_text(group)}"]')
+        lines.extend(f"        {member}" for member in members)
+        lines.append("    end")
     for link in view.links:
         arrow = "-.->" if link.dashed else "-->"
         label = f'|"{_mermaid_text(link.label)}"|' if link.label else ""
@@ -178,21 +255,22 @@ def to_dot(pipeline: Pipeline, result: RunResult | None = None) -> str:
     view = graph_view(pipeline, result)
     lines = [
         f'digraph "{_dot_text(view.title)}" {{',
-        "    rankdir=LR;",
+        '    rankdir=LR; fontname="Helvetica"; fontsize=11;',
         '    node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
         '    edge [fontname="Helvetica", fontsize=10];',
     ]
+    grouped = {member for members in view.groups.values() for member in members}
     for node in view.nodes:
-        label = node.title + (f"\n{node.subtitle}" if node.subtitle else "")
-        attributes = [f'label="{_dot_text(label)}"']
-        if node.kind in KIND_COLORS:
-            fill, stroke = KIND_COLORS[node.kind]
-            shape = "parallelogram" if node.kind == "parameter" else "ellipse"
-            attributes += [f"shape={shape}", f'fillcolor="{fill}"', f'color="{stroke}"']
-        elif node.status:
-            fill, stroke = STATUS_COLORS[node.status]
-            attributes += [f'fillcolor="{fill}"', f'color="{stroke}"', "penwidth=2"]
-        lines.append(f"    {node.id} [{', '.join(attributes)}];")
+        if node.id not in grouped:
+            lines.append(f"    {_dot_node(node)}")
+    by_id = {node.id: node for node in view.nodes}
+    for i, (group, members) in enumerate(view.groups.items()):
+        lines.append(f"    subgraph cluster_{i} {{")
+        lines.append(
+            f'        label="{_dot_text(group)}"; style="rounded,dashed"; color="#888888";'
+        )
+        lines.extend(f"        {_dot_node(by_id[member])}" for member in members)
+        lines.append("    }")
     for link in view.links:
         attributes = []
         if link.dashed:
@@ -203,6 +281,29 @@ def to_dot(pipeline: Pipeline, result: RunResult | None = None) -> str:
         lines.append(f"    {link.source} -> {link.target}{suffix};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+_DOT_SHAPES: Mapping[str, tuple[str, ...]] = {
+    "box": (),
+    "mapped": ("peripheries=2",),  # a double box: many instances
+    "branch": ("shape=diamond",),
+    "short_circuit": ("shape=hexagon",),
+}
+
+
+def _dot_node(node: _Node) -> str:
+    label = "\n".join([node.title, *([node.subtitle] if node.subtitle else []), *node.marks])
+    attributes = [f'label="{_dot_text(label)}"']
+    if node.kind in KIND_COLORS:
+        fill, stroke = KIND_COLORS[node.kind]
+        shape = "parallelogram" if node.kind == "parameter" else "ellipse"
+        attributes += [f"shape={shape}", f'fillcolor="{fill}"', f'color="{stroke}"']
+    else:
+        attributes += _DOT_SHAPES[node.shape]
+        if node.status:
+            fill, stroke = STATUS_COLORS[node.status]
+            attributes += [f'fillcolor="{fill}"', f'color="{stroke}"', "penwidth=2"]
+    return f"{node.id} [{', '.join(attributes)}];"
 
 
 # -- SVG ------------------------------------------------------------------------------------
@@ -230,12 +331,13 @@ def to_svg(
     return _layered_svg(graph_view(pipeline, result))
 
 
-_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD, _LANE = 150, 44, 60, 18, 12, 10
+_BOX_W, _GAP_X, _GAP_Y, _PAD, _LANE, _LINE, _FRAME = 150, 60, 18, 12, 10, 13, 22
 
 
 def _layered_svg(view: GraphView) -> str:
     """Stages in columns by longest path; a parameter or variable just left of its first
-    reader; each node a rounded box, each link a line."""
+    reader; each node a box (stacked when mapped, a diamond for a branch, a hexagon for a
+    short-circuit), each link a line, each group a dashed frame around its stages."""
     kinds = {node.id: node.kind for node in view.nodes}
     upstream: dict[str, list[str]] = {node.id: [] for node in view.nodes}
     readers: dict[str, list[str]] = {node.id: [] for node in view.nodes}
@@ -253,18 +355,29 @@ def _layered_svg(view: GraphView) -> str:
             column[node.id] = min((column[r] for r in readers[node.id]), default=1) - 1
     first = min(column.values(), default=0)
     column = {key: col - first for key, col in column.items()}
+    lines = max((1 + bool(node.subtitle) + len(node.marks) for node in view.nodes), default=1)
+    box_h = 44 + _LINE * max(0, lines - 2)
+    top = _PAD + (_FRAME if view.groups else 0)  # room for a group's name above its frame
+    gap_y = _GAP_Y + (_FRAME if view.groups else 0)
     rows: dict[int, int] = {}
     position: dict[str, tuple[int, int]] = {}
-    for node in view.nodes:
+    # A group's stages in one column are stacked together (groups first, at the top), so a
+    # frame holds only its own stages when they share rows.
+    groups = list(view.groups)
+    placing = sorted(
+        enumerate(view.nodes),
+        key=lambda item: (
+            len(groups) if item[1].group is None else groups.index(item[1].group),
+            item[0],
+        ),
+    )
+    for _, node in placing:
         col = column[node.id]
         row = rows.get(col, 0)
         rows[col] = row + 1
-        position[node.id] = (
-            _PAD + col * (_BOX_W + _GAP_X),
-            _PAD + row * (_BOX_H + _GAP_Y),
-        )
+        position[node.id] = (_PAD + col * (_BOX_W + _GAP_X), top + row * (box_h + gap_y))
     width = _PAD * 2 + (max(column.values(), default=0) + 1) * (_BOX_W + _GAP_X) - _GAP_X
-    height = _PAD * 2 + max(rows.values(), default=1) * (_BOX_H + _GAP_Y) - _GAP_Y
+    height = top + _PAD + max(rows.values(), default=1) * (box_h + gap_y) - gap_y
     # A link that skips a column would cross the boxes between: it runs in a lane below them.
     long_links = [link for link in view.links if column[link.target] - column[link.source] > 1]
     lanes = {id(link): height - _PAD + _LANE * (i + 1) for i, link in enumerate(long_links)}
@@ -278,11 +391,22 @@ def _layered_svg(view: GraphView) -> str:
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#555"/></marker></defs>',
     ]
+    for name, members in view.groups.items():
+        xs = [position[member][0] for member in members]
+        ys = [position[member][1] for member in members]
+        x, y = min(xs) - 6, min(ys) - _FRAME
+        frame_w, frame_h = max(xs) + _BOX_W + 6 - x, max(ys) + box_h + 6 - y
+        parts.append(
+            f'<g class="group"><title>group {html.escape(name)}</title>'
+            f'<rect x="{x}" y="{y}" width="{frame_w}" height="{frame_h}" rx="6" fill="#fafafa" '
+            f'stroke="#888" stroke-dasharray="5 3"/><text x="{x + 6}" y="{y + 12}" '
+            f'font-size="10" fill="#555">{html.escape(_fit(name, 30))}</text></g>'
+        )
     for link in view.links:
         x1, y1 = position[link.source]
         x2, y2 = position[link.target]
         dash = ' stroke-dasharray="4 3"' if link.dashed else ""
-        x1, y1, y2 = x1 + _BOX_W, y1 + _BOX_H // 2, y2 + _BOX_H // 2
+        x1, y1, y2 = x1 + _BOX_W, y1 + box_h // 2, y2 + box_h // 2
         lane = lanes.get(id(link))
         if lane is None:
             shape = f"M {x1} {y1} L {x2} {y2}"
@@ -301,25 +425,49 @@ def _layered_svg(view: GraphView) -> str:
         elif node.status:
             fill, stroke = STATUS_COLORS[node.status]
         status = f" ({node.status})" if node.status else ""
-        radius = _BOX_H // 2 if node.kind == "variable" else 8
+        paint = f'fill="{fill}" stroke="{stroke}" stroke-width="{2 if node.status else 1}"'
         parts.append(
-            f'<g class="node {node.kind}"><title>{html.escape(node.title + status)}</title>'
-            f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="{radius}" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="{2 if node.status else 1}"/>'
+            f'<g class="node {node.kind}{f" {node.shape}" if node.kind == "stage" else ""}">'
+            f"<title>{html.escape(' '.join([node.title + status, *node.marks]))}</title>"
+            + _svg_shape(node, x, y, box_h, paint)
         )
-        title_y = y + (18 if node.subtitle else 27)
-        parts.append(
-            f'<text x="{x + _BOX_W // 2}" y="{title_y}" text-anchor="middle">'
-            f"{html.escape(_fit(node.title))}</text>"
-        )
-        if node.subtitle:
+        texts = [node.title, *([node.subtitle] if node.subtitle else []), *node.marks]
+        first_y = y + box_h // 2 - (len(texts) - 1) * _LINE // 2 + 4
+        for i, text in enumerate(texts):
+            style = ' fill="#666" font-size="10"' if i else ""
             parts.append(
-                f'<text x="{x + _BOX_W // 2}" y="{y + 34}" text-anchor="middle" fill="#666" '
-                f'font-size="10">{html.escape(_fit(node.subtitle))}</text>'
+                f'<text x="{x + _BOX_W // 2}" y="{first_y + i * _LINE}" text-anchor="middle"'
+                f"{style}>{html.escape(_fit(text, 26 if i else 22))}</text>"
             )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts) + "\n"
+
+
+def _svg_shape(node: _Node, x: int, y: int, box_h: int, paint: str) -> str:
+    """The outline of one node: a box (a stack of two when mapped), a diamond or a hexagon."""
+    w, h = _BOX_W, box_h
+    if node.shape == "branch":
+        points = [
+            (x + w // 2, y - 6),
+            (x + w, y + h // 2),
+            (x + w // 2, y + h + 6),
+            (x, y + h // 2),
+        ]
+    elif node.shape == "short_circuit":
+        points = [(x, y + h // 2), (x + 18, y), (x + w - 18, y), (x + w, y + h // 2)]
+        points += [(x + w - 18, y + h), (x + 18, y + h)]
+    else:
+        radius = h // 2 if node.kind == "variable" else 8
+        box = f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{radius}" {paint}/>'
+        if node.shape == "mapped":  # a second box peeking out behind: many instances
+            box = (
+                f'<rect x="{x + 5}" y="{y - 5}" width="{w}" height="{h}" rx="{radius}" {paint}/>'
+                + box
+            )
+        return box
+    corners = " ".join(f"{px},{py}" for px, py in points)
+    return f'<polygon points="{corners}" {paint}/>'
 
 
 def _fit(text: str, limit: int = 22) -> str:
