@@ -113,3 +113,19 @@ def test_an_explicit_format_writes_whatever_the_suffix(cli: Cli, isolated: Path)
     outcome = cli("graph", SEED, "-o", "seed.graph", "--format", "dot")
     assert outcome.code == 0
     assert (isolated / "seed.graph").read_text().startswith('digraph "ok enough"')
+
+
+@pytest.mark.parametrize(
+    ("fmt", "group", "mapped", "branch"),
+    [
+        pytest.param("mermaid", 'subgraph g0["regions"]', '[["load', '{"choose', id="mermaid"),
+        pytest.param("dot", "subgraph cluster_0 {", "peripheries=2", "shape=diamond", id="dot"),
+    ],
+)
+def test_the_regions_example_marks_its_map_branch_rule_and_group(
+    cli: Cli, fmt: str, group: str, mapped: str, branch: str
+) -> None:
+    outcome = cli("graph", "pypedream.examples.regions:pipeline", "--format", fmt)
+    assert outcome.code == 0
+    for expected in (group, mapped, branch, "[map over regions]", "(none_failed_min_one_success)"):
+        assert expected in outcome.out

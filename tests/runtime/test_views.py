@@ -232,3 +232,154 @@ def test_the_notebook_html_embeds_the_svg_element_alone(
     for page in (pipeline._repr_html_(), pipeline.run(raise_on_failure=False)._repr_html_()):
         assert "<svg" in page
         assert "<?xml" not in page and "<!DOCTYPE" not in page
+
+
+# -- maps, branches, short-circuits, trigger rules and groups -------------------------------
+def _item(x: int) -> int:
+    if x == 2:
+        raise ValueError("two")
+    return x
+
+
+def _truthy(x: int) -> bool:
+    return bool(x)
+
+
+def _flow() -> Pipeline:
+    """A map with a failing instance, a short-circuit, a grouped branch, an all_done join."""
+    return Pipeline(
+        "flow",
+        Parameters.define(items=[1, 2, 3]),
+        stages={
+            "each": Stage(_item, [param("items", "x")], map_over="x", group="work"),
+            "gate": Stage(_truthy, [known(1, "x")], short_circuit=True),
+            "pick": Stage(_pick, [known(1, "x")], branch=True, group="work"),
+            "left": Stage(_double, [known(1, "x")], after=["pick", "gate"]),
+            "done": Stage(
+                _double, [known(1, "x")], after=["each", "left"], trigger_rule="all_done"
+            ),
+        },
+        log_settings=None,
+    )
+
+
+def _pick(x: int) -> str:
+    return "left"
+
+
+def _mermaid_nodes(mermaid: str) -> dict[str, str]:
+    """`{stage key: its node line}` from a Mermaid flowchart."""
+    found = {}
+    for line in mermaid.splitlines():
+        if line.startswith("    s") and '"' in line and "--" not in line:
+            key = line.split('"', 2)[1].split("<br/>", 1)[0]
+            found[key] = line.strip()
+    return found
+
+
+def test_mermaid_marks_maps_branches_short_circuits_rules_and_groups() -> None:
+    mermaid = to_mermaid(_flow())
+    nodes = _mermaid_nodes(mermaid)
+    each_id = nodes["each"].split("[", 1)[0]
+    assert nodes["each"].startswith(f'{each_id}[["each') and nodes["each"].endswith('"]]')
+    assert "[map over items]" in nodes["each"]
+    assert nodes["pick"].split('"', 1)[0].endswith("{") and nodes["pick"].endswith('"}')
+    assert "branch" in nodes["pick"]
+    assert nodes["gate"].split('"', 1)[0].endswith("{{") and nodes["gate"].endswith('"}}')
+    assert "short-circuit" in nodes["gate"]
+    assert "(all_done)" in nodes["done"]
+    assert "<small>(" not in nodes["left"]  # the default rule is not shown
+    assert nodes["left"].split('"', 1)[0].endswith("[") and nodes["left"].endswith('"]')
+    lines = mermaid.splitlines()
+    start = lines.index('    subgraph g0["work"]')
+    inside = lines[start + 1 : lines.index("    end", start)]
+    pick_id = nodes["pick"].split("{", 1)[0]
+    assert [line.strip() for line in inside] == [each_id, pick_id]
+
+
+def test_dot_marks_maps_branches_short_circuits_rules_and_groups() -> None:
+    dot = to_dot(_flow())
+    lines = [line.strip() for line in dot.splitlines()]
+    by_label = {
+        line.split('label="', 1)[1].split("\\n", 1)[0]: line
+        for line in lines
+        if line.startswith("s") and 'label="' in line
+    }
+    assert "peripheries=2" in by_label["each"] and "[map over items]" in by_label["each"]
+    assert "shape=diamond" in by_label["pick"]
+    assert "shape=hexagon" in by_label["gate"]
+    assert "(all_done)" in by_label["done"]
+    assert "shape=" not in by_label["left"] and "peripheries" not in by_label["left"]
+    start = lines.index("subgraph cluster_0 {")
+    cluster = lines[start : lines.index("}", start)]
+    assert 'label="work"' in cluster[1]
+    assert {line.split(" ", 1)[0] for line in cluster[2:]} == {
+        by_label["each"].split(" ", 1)[0],
+        by_label["pick"].split(" ", 1)[0],
+    }
+
+
+def _svg_nodes(svg: str) -> dict[str, ElementTree.Element]:
+    root = ElementTree.fromstring(svg)
+    return {
+        (g.findtext("{http://www.w3.org/2000/svg}title") or "").split(" ", 1)[0]: g
+        for g in root.iter("{http://www.w3.org/2000/svg}g")
+        if "stage" in (g.get("class") or "").split()
+    }
+
+
+def test_built_in_svg_draws_stacks_diamonds_hexagons_rules_and_group_frames() -> None:
+    svg = to_svg(_flow(), use_graphviz=False)
+    nodes = _svg_nodes(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(nodes["each"].findall(f"{ns}rect")) == 2  # a stack: many instances
+    assert len(nodes["left"].findall(f"{ns}rect")) == 1
+    assert len(nodes["pick"].find(f"{ns}polygon").get("points", "").split()) == 4  # type: ignore[union-attr]
+    assert len(nodes["gate"].find(f"{ns}polygon").get("points", "").split()) == 6  # type: ignore[union-attr]
+    texts = lambda key: [t.text for t in nodes[key].iter(f"{ns}text")]  # noqa: E731
+    assert "[map over items]" in texts("each")
+    assert "branch" in texts("pick") and "short-circuit" in texts("gate")
+    assert "(all_done)" in texts("done")
+    root = ElementTree.fromstring(svg)
+    frames = [g for g in root.iter(f"{ns}g") if g.get("class") == "group"]
+    assert len(frames) == 1 and frames[0].findtext(f"{ns}text") == "work"
+    frame = frames[0].find(f"{ns}rect")
+    assert frame is not None
+    fx, fy = float(frame.get("x", 0)), float(frame.get("y", 0))
+    fw, fh = float(frame.get("width", 0)), float(frame.get("height", 0))
+    for key in ("each", "pick"):  # the frame holds its stages' boxes
+        for box in nodes[key].findall(f"{ns}rect") + nodes[key].findall(f"{ns}polygon"):
+            if box.get("points"):
+                xs = [float(p.split(",")[0]) for p in box.get("points", "").split()]
+                ys = [float(p.split(",")[1]) for p in box.get("points", "").split()]
+            else:
+                x, y = float(box.get("x", 0)), float(box.get("y", 0))
+                xs, ys = [x, x + float(box.get("width", 0))], [y, y + float(box.get("height", 0))]
+            assert fx <= min(xs) and max(xs) <= fx + fw and fy <= min(ys) and max(ys) <= fy + fh
+
+
+def test_a_drawn_run_shows_a_maps_instance_counts() -> None:
+    pipeline = _flow()
+    result = pipeline.run(raise_on_failure=False)
+    mermaid = _mermaid_nodes(to_mermaid(pipeline, result))
+    assert "2/3 succeeded, 1 failed" in mermaid["each"]
+    assert "succeeded" not in mermaid["left"]  # only a map has instances to count
+    assert "2/3 succeeded, 1 failed" in to_dot(pipeline, result)
+    svg = to_svg(pipeline, result, use_graphviz=False)
+    texts = [t.text for t in _svg_nodes(svg)["each"].iter("{http://www.w3.org/2000/svg}text")]
+    assert "2/3 succeeded, 1 failed" in texts
+
+
+def test_the_regions_example_is_drawn_with_its_map_branch_rule_and_group() -> None:
+    from pypedream.examples.regions import pipeline
+
+    result = pipeline.run(report="full")
+    nodes = _mermaid_nodes(to_mermaid(pipeline, result))
+    assert "[map over regions]" in nodes["load"] and "4/4 succeeded" in nodes["load"]
+    assert "[map over load]" in nodes["summarise"] and nodes["summarise"].endswith('"]]')
+    assert nodes["choose"].endswith('"}') and "branch" in nodes["choose"]
+    assert "(none_failed_min_one_success)" in nodes["publish"]
+    assert 'subgraph g0["regions"]' in to_mermaid(pipeline)
+    assert "subgraph cluster_0 {" in to_dot(pipeline)
+    for use_graphviz in (False, shutil.which("dot") is not None):
+        ElementTree.fromstring(to_svg(pipeline, result, use_graphviz=use_graphviz))
