@@ -239,9 +239,9 @@ def to_mermaid(pipeline: Pipeline, result: RunResult | None = None) -> str:
     used = sorted({node.status for node in view.nodes if node.status})
     for status in used:
         fill, stroke = STATUS_COLORS[status]
-        members = ",".join(node.id for node in view.nodes if node.status == status)
+        having = ",".join(node.id for node in view.nodes if node.status == status)
         lines.append(f"    classDef {status} fill:{fill},stroke:{stroke},stroke-width:2px")
-        lines.append(f"    class {members} {status}")
+        lines.append(f"    class {having} {status}")
     return "\n".join(lines) + "\n"
 
 

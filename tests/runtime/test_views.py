@@ -336,7 +336,10 @@ def test_built_in_svg_draws_stacks_diamonds_hexagons_rules_and_group_frames() ->
     assert len(nodes["left"].findall(f"{ns}rect")) == 1
     assert len(nodes["pick"].find(f"{ns}polygon").get("points", "").split()) == 4  # type: ignore[union-attr]
     assert len(nodes["gate"].find(f"{ns}polygon").get("points", "").split()) == 6  # type: ignore[union-attr]
-    texts = lambda key: [t.text for t in nodes[key].iter(f"{ns}text")]  # noqa: E731
+
+    def texts(key: str) -> list[str | None]:
+        return [t.text for t in nodes[key].iter(f"{ns}text")]
+
     assert "[map over items]" in texts("each")
     assert "branch" in texts("pick") and "short-circuit" in texts("gate")
     assert "(all_done)" in texts("done")
