@@ -33,7 +33,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.resources.flows:everything"
-FINGERPRINT = "8f9fbf7d1c5b325a"
+FINGERPRINT = "99b264fb612b97f8"
 TASK_IDS = {
     "b_pick": "b_pick",
     "fast": "paths.fast",

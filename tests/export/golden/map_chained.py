@@ -24,7 +24,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.resources.maps:chained"
-FINGERPRINT = "78398e9e3f5c4626"
+FINGERPRINT = "4892a7ebda21ef80"
 TASK_IDS = {
     "double": "double",
     "label": "label",

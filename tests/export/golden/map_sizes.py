@@ -25,7 +25,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.resources.maps:sizes"
-FINGERPRINT = "f08484903e4f6a6a"
+FINGERPRINT = "e3df6d58b2b99d23"
 TASK_IDS = {"files": "files", "size": "work.size", "total": "total"}
 DATA_FLOW = {
     "work.size": {"name": ("files", "return")},
