@@ -115,7 +115,7 @@ everything = Pipeline(
     parameters=Parameters.define(mode="fast", count=0),
     stages={
         **{f"b_{key}": stage for key, stage in branching.stages.items() if key == "pick"},
-        "fast": Stage(fast, after=["b_pick"], group="paths", retries=2),
+        "fast": Stage(fast, after=["b_pick"], group="paths", retries=2, retry_delay=0),
         "full": Stage(full, after=["b_pick"], group="paths"),
         "join": Stage(
             join,

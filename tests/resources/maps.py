@@ -118,6 +118,7 @@ retried = Pipeline(
             [param("names", as_arg="name"), param("marker_dir", as_arg="marker_dir")],
             map_over="name",
             retries=1,
+            retry_delay=0,  # unset would be Airflow's default, 300 s between attempts
         ),
     },
     log_settings=None,

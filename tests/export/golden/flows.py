@@ -33,7 +33,7 @@ else:  # Airflow 3
     from airflow.sdk.exceptions import AirflowSkipException
 
 PIPELINE = "tests.resources.flows:everything"
-FINGERPRINT = "99b264fb612b97f8"
+FINGERPRINT = "3e99662c34860b06"
 TASK_IDS = {
     "b_pick": "b_pick",
     "fast": "paths.fast",
@@ -92,7 +92,11 @@ with DAG(
     group_paths = TaskGroup("paths")
     b_pick = BranchPythonOperator(task_id="b_pick", python_callable=run_stage)
     fast = PythonOperator(
-        task_id="fast", python_callable=run_stage, retries=2, task_group=group_paths
+        task_id="fast",
+        python_callable=run_stage,
+        retries=2,
+        retry_delay=datetime.timedelta(seconds=0),
+        task_group=group_paths,
     )
     full = PythonOperator(
         task_id="full", python_callable=run_stage, task_group=group_paths
