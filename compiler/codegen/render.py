@@ -108,6 +108,18 @@ def _flow_arguments(task: TaskSpec) -> list[str]:
     return arguments
 
 
+def _task_settings(task: TaskSpec) -> list[str]:
+    """The retry settings the task sets itself, and its documentation, as arguments."""
+    arguments = []
+    if task.retries is not None:
+        arguments.append(f"retries={py_literal(task.retries)}")
+    if task.retry_delay is not None:
+        arguments.append(f"retry_delay={py_value(task.retry_delay)}")
+    if task.doc_md is not None:
+        arguments.append(f"doc_md={py_text(task.doc_md, 8, len('doc_md='), 1)}")
+    return arguments
+
+
 def _operator_arguments(task: TaskSpec) -> str:
     """`PythonOperator(...)` arguments: retry settings only where the task sets its own.
 
@@ -115,12 +127,7 @@ def _operator_arguments(task: TaskSpec) -> str:
     TASK_IDS by stage key (a task_id that is no Python name cannot match its variable).
     """
     arguments = [f"task_id={_task_id(task, task.task_id)}", "python_callable=run_stage"]
-    if task.retries is not None:
-        arguments.append(f"retries={py_literal(task.retries)}")
-    if task.retry_delay is not None:
-        arguments.append(f"retry_delay={py_value(task.retry_delay)}")
-    if task.doc_md is not None:
-        arguments.append(f"doc_md={py_text(task.doc_md, 8, len('doc_md='), 1)}")
+    arguments += _task_settings(task)
     arguments += _flow_arguments(task)
     before = len(task.var) + len(f" = {task.operator}(")
     return call_arguments(arguments, 4, before, len(")"))
@@ -139,12 +146,7 @@ def _expand_arguments(task: TaskSpec) -> str:
 def _mapped_arguments(task: TaskSpec) -> str:
     """`PythonOperator.partial(...)` of a mapped stage: one instance per item, labelled."""
     arguments = [f"task_id={_task_id(task, task.task_id)}", "python_callable=run_stage"]
-    if task.retries is not None:
-        arguments.append(f"retries={py_literal(task.retries)}")
-    if task.retry_delay is not None:
-        arguments.append(f"retry_delay={py_value(task.retry_delay)}")
-    if task.doc_md is not None:
-        arguments.append(f"doc_md={py_text(task.doc_md, 8, len('doc_md='), 1)}")
+    arguments += _task_settings(task)
     if task.group_var:
         arguments.append(f"task_group={task.group_var}")
     label = "{{ task.op_kwargs[" + repr(MAP_LABEL_KEY) + "] }}"
