@@ -281,11 +281,12 @@ def run_task(
     map_index = int(getattr(ti, "map_index", -1) or 0) if stage.map_over else -1
     run_id = str(context["run_id"])
     parameters = _parameters(pipeline, context)
+    secrets = parameters.secret_values()
     if mask_secret is not None:
-        for secret in parameters.secret_values():
+        for secret in secrets:
             mask_secret(secret)
     run_info = ctx.RunInfo(run_id, pipeline.name, _plain_datetime(context.get("logical_date")))
-    log = _task_logger(pipeline, run_id, parameters.secret_values())
+    log = _task_logger(pipeline, run_id, secrets)
     scope = {"dag_id": str(getattr(ti, "dag_id", "")), "run_id": run_id}
     envelopes = _Envelopes(ti, task_ids, scope, graph)
     allow = envelopes.allow = pipeline_allowlist(pipeline)
