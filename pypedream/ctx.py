@@ -58,6 +58,11 @@ STAGES: ContextVar[Mapping[str, Mapping[str, Any]] | None] = ContextVar(
     "pypedream.STAGES", default=None
 )
 """Outputs of the current stage's ancestors: stage key -> {output key: value}."""
+RUN_OUTPUTS: ContextVar[Mapping[str, Mapping[str, Any]] | None] = ContextVar(
+    "pypedream.RUN_OUTPUTS", default=None
+)
+"""Internal: the outputs of every finished stage of the run, unchecked. `dependency()` inputs
+read their (direct upstream) stage here first, and fall back to `STAGES` for the errors."""
 STAGE: ContextVar[Stage[Any] | None] = ContextVar("pypedream.STAGE", default=None)
 STAGE_KEY: ContextVar[str | None] = ContextVar("pypedream.STAGE_KEY", default=None)
 RUN: ContextVar[RunInfo | None] = ContextVar("pypedream.RUN", default=None)

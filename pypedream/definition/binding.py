@@ -18,6 +18,7 @@ from pypedream._copy import fresh_copy
 from pypedream._preview import preview
 from pypedream._sentinel import MISSING
 from pypedream._suggest import did_you_mean
+from pypedream.ctx import RUN_OUTPUTS, STAGES
 from pypedream.errors import InputBindingError
 
 __all__ = [
@@ -129,7 +130,7 @@ def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
         if not binding.get_first:
             return (lambda: source) if mapper is None else (lambda: mapper(source))
         get = source.get
-        if isinstance(mapper, DependencyInputMapper):
+        if isinstance(mapper, DependencyInputMapper) and source is STAGES:
             return _dependency_resolver(get, mapper)
         return get if mapper is None else (lambda: mapper(get()))
     args, kwargs = binding.args, binding.kwargs
@@ -141,15 +142,17 @@ def _resolver(binding: InputBinding[Any, Any]) -> Callable[[], Any]:
 def _dependency_resolver(
     get: Callable[[], Any], mapper: DependencyInputMapper
 ) -> Callable[[], Any]:
-    """The hot path of a dependency: one lookup; anything unusual goes through the mapper."""
+    """The hot path of a dependency: one lookup in the run's outputs (its stage is a direct
+    upstream, so no ancestry check is needed); anything unusual goes through the mapper and
+    `ctx.STAGES`, which give the defaults and the errors that name what is missing."""
     from_stage, from_output = mapper.from_stage, mapper.from_output
+    run_outputs = RUN_OUTPUTS.get
 
     def resolve() -> Any:
-        stages = get()
         try:
-            return stages[from_stage][from_output]
+            return run_outputs()[from_stage][from_output]  # type: ignore[index]
         except (KeyError, TypeError):
-            return mapper(stages)  # defaults, and the error that names what is missing
+            return mapper(get())
 
     return resolve
 

@@ -51,6 +51,10 @@ class Stage(Generic[R]):
     ignore_downstream_trigger_rules: bool = True
     group: str | None = None
     dependencies: tuple[DependencyInputMapper, ...] = field(init=False, repr=False)
+    resolvers: tuple[tuple[str, Callable[[], Any]], ...] = field(init=False, repr=False)
+    """(argument name, resolve) per input: what a run calls, built once."""
+    logs_inputs: bool = field(init=False, repr=False)
+    """True when some input is `logged`."""
 
     def __post_init__(self) -> None:
         if not callable(self.function):
@@ -99,6 +103,9 @@ class Stage(Generic[R]):
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "after", after)
         object.__setattr__(self, "dependencies", tuple(_dependencies(inputs)))
+        resolvers = tuple((item.as_arg, item.bind.resolve) for item in inputs)
+        object.__setattr__(self, "resolvers", resolvers)
+        object.__setattr__(self, "logs_inputs", any(item.logged for item in inputs))
 
     def __repr__(self) -> str:
         """`Stage(report, inputs=[dependency('totals', 'revenue'), ...], retries=2)`: the

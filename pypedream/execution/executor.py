@@ -113,7 +113,7 @@ class _Run:
         self.instance_stages: dict[str, Stage[Any]] = {}
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()
-        self.context.run(enter_run, pipeline, parameters, run_info, log)
+        self.context.run(enter_run, pipeline, parameters, run_info, log, self.outputs)
         self.carry = carry
         if carry is not None:  # an instance attribute: the default path stays untouched
             self.execute = self._execute_and_carry  # type: ignore[method-assign]
@@ -196,13 +196,13 @@ class _Run:
     def execute(self, key: str) -> StageResult:
         """Run in a fresh copy of the run's context."""
         stage = self.stages[key]
-        enter_stage(self.graph, key, stage, self.outputs)
+        enter_stage(key, stage)
         return execute_stage(
             key,
             stage,
             self.log,
             self.variables_base(key) if self.writers else self.defaults,
-            time.perf_counter() - self.clock,
+            self.clock,
         )
 
     def _execute_and_carry(self, key: str) -> StageResult:
@@ -214,7 +214,7 @@ class _Run:
     def expand(self, key: str) -> tuple[tuple[Sequence[Any], ...], int] | StageResult:
         """A mapped stage's lists and instance count (in its context), or its failure."""
         stage = self.stages[key]
-        enter_stage(self.graph, key, stage, self.outputs)
+        enter_stage(key, stage)
         started = time.perf_counter() - self.clock
         mapped = [item for item in stage.inputs if item.as_arg in stage.map_over]
         try:
@@ -265,7 +265,7 @@ class _Run:
             stage,
             None if log is None else log.bind(map_index=index),
             base,
-            time.perf_counter() - self.clock,
+            self.clock,
         )
         if result.variable_writes:
             problem = instance_write_error(key, index, result.variable_writes)

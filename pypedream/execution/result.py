@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -147,14 +148,26 @@ class RunResult(Mapping[str, Any]):
         self.log_problem: str | None = None  # why the log is incomplete (e.g. a full disk)
         self.interrupted = False  # stopped by Ctrl-C: some stages did not run
         self.secret_names = secret_names
-        self._values = {key: r.return_value for key, r in stages.items() if r.ok}
+        self._succeeded: dict[str, Any] | None = None  # built on first use
+
+    @property
+    def _values(self) -> dict[str, Any]:
+        """{key: return value} of the succeeded stages."""
+        if self._succeeded is None:
+            self._succeeded = {
+                key: r.return_value
+                for key, r in self.stages.items()
+                if r.status is StageStatus.SUCCEEDED
+            }
+        return self._succeeded
 
     @property
     def ok(self) -> bool:
         """True when every stage succeeded (or was skipped) and the run was not interrupted."""
-        return not self.interrupted and all(
-            r.status in (StageStatus.SUCCEEDED, StageStatus.SKIPPED) for r in self.stages.values()
-        )
+        if self.interrupted:
+            return False
+        statuses = set(map(_status_of, self.stages.values()))  # C speed: once per stage
+        return StageStatus.FAILED not in statuses and StageStatus.UPSTREAM_FAILED not in statuses
 
     @property
     def failed(self) -> list[str]:
@@ -253,6 +266,9 @@ class RunResult(Mapping[str, Any]):
         from pypedream.views.html import run_result_html
 
         return run_result_html(self, self.definition)
+
+
+_status_of = operator.itemgetter(StageResult._fields.index("status"))
 
 
 def _jsonable(value: Any) -> Any:

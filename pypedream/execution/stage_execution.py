@@ -7,6 +7,7 @@ binds and behaves the same wherever it runs. The caller sets the run's context v
 
 from __future__ import annotations
 
+import operator
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +17,7 @@ from pypedream.ctx import LOG, VARIABLES
 from pypedream.definition.binding import DEFAULT_OUTPUT_KEY, Input
 from pypedream.definition.outputs import default_output_mapper, map_outputs
 from pypedream.definition.stage import Stage
-from pypedream.definition.variables import Variables
+from pypedream.definition.variables import _NO_WRITES, Variables
 from pypedream.errors import InputBindingError, OutputMappingError, SkipStage, StageExitError
 from pypedream.execution.result import StageResult, StageStatus
 
@@ -26,35 +27,47 @@ _RESERVED_FIELDS = frozenset(
     {"event", "level", "timestamp", "pipeline", "run_id", "stage", "attempt", "exc_info"}
 )
 _perf = time.perf_counter
-_variables_over = Variables.over
+_new_object = object.__new__
+_writes_of = operator.attrgetter("_writes")  # Variables.writes, without the property's frame
+_SUCCEEDED = StageStatus.SUCCEEDED  # a module global: an enum member lookup costs more
 _set_variables = VARIABLES.set
-_NOTHING_LOGGED: dict[str, Any] = {}  # shared and never written: most stages log no input
 _new_tuple = tuple.__new__  # builds a StageResult without the NamedTuple's Python __new__
+
+
+def _binding_error(key: str, name: str, problem: Exception) -> InputBindingError:
+    """A binding's failure, naming the stage and the input."""
+    if isinstance(problem, InputBindingError):
+        error = type(problem)(f"stage {key!r} input {name!r}: {problem}")
+    else:
+        error = InputBindingError(
+            f"stage {key!r} input {name!r}: its binding raised {type(problem).__name__}: {problem}"
+        )
+    error.__cause__ = problem
+    return error
+
+
+def _logged_values(inputs: Sequence[Input[Any]], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The `logged=True` inputs' values, as log fields."""
+    return {
+        f"input.{item.as_arg}" if item.as_arg in _RESERVED_FIELDS else item.as_arg: kwargs[
+            item.as_arg
+        ]
+        for item in inputs
+        if item.logged
+    }
 
 
 def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Resolve every input: (keyword arguments, the logged ones). Errors name stage and input."""
     kwargs: dict[str, Any] = {}
-    logged: dict[str, Any] = _NOTHING_LOGGED
     for item in inputs:
         try:
-            value = item.bind.resolve()
+            kwargs[item.as_arg] = item.bind.resolve()
         except SkipStage:
             raise
-        except InputBindingError as problem:
-            raise type(problem)(f"stage {key!r} input {item.as_arg!r}: {problem}") from problem
         except Exception as problem:
-            raise InputBindingError(
-                f"stage {key!r} input {item.as_arg!r}: its binding raised "
-                f"{type(problem).__name__}: {problem}"
-            ) from problem
-        kwargs[item.as_arg] = value
-        if item.logged:
-            if logged is _NOTHING_LOGGED:
-                logged = {}
-            name = item.as_arg
-            logged[f"input.{name}" if name in _RESERVED_FIELDS else name] = value
-    return kwargs, logged
+            raise _binding_error(key, item.as_arg, problem) from problem
+    return kwargs, _logged_values(inputs, kwargs)
 
 
 def _map(key: str, stage: Stage[Any], value: Any) -> dict[str, Any]:
@@ -83,23 +96,29 @@ def execute_stage(
     stage: Stage[Any],
     log: Any,
     variables_base: Mapping[str, Any],
-    started: float = 0.0,
+    clock: float | None = None,
     first_attempt: int = 1,
     last_attempt: int | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> StageResult:
     """Run attempts `first_attempt..last_attempt` (default: all of 1 + retries) until one works.
 
-    `log` is the run's logger (None: no logging); `sleep` waits `retry_delay` between attempts
+    `log` is the run's logger (None: no logging); `clock` is the run's `perf_counter()` start,
+    which the result's `started` is measured from (None: `started` is 0); `sleep` waits
+    `retry_delay` between attempts
     (default `time.sleep`, looked up when needed). Never raises for a stage's own failure: the
     returned StageResult says what happened.
     """
-    total = stage.retry_count + 1
+    total = (stage.retries or 0) + 1
     last = total if last_attempt is None else last_attempt
     begin = _perf()
+    started = 0.0 if clock is None else begin - clock
     attempt = first_attempt
     while True:
-        variables = _variables_over(variables_base)
+        # Variables.over(variables_base), inlined: one fresh view per attempt, on the hot path.
+        variables = _new_object(Variables)
+        variables._base = variables_base
+        variables._writes = _NO_WRITES
         _set_variables(variables)
         attempt_log = None
         if log is not None:
@@ -107,10 +126,18 @@ def execute_stage(
             LOG.set(attempt_log)
             attempt_begin = _perf()
         try:
-            kwargs, logged = resolve_inputs(key, stage.inputs)
+            kwargs = {}
+            name = ""
+            try:  # resolve_inputs, inlined: this runs for every stage of every run
+                for name, resolve in stage.resolvers:
+                    kwargs[name] = resolve()
+            except SkipStage:
+                raise
+            except Exception as failure:
+                raise _binding_error(key, name, failure) from failure
             if attempt_log is not None:
-                if logged:
-                    attempt_log = attempt_log.bind(**logged)
+                if stage.logs_inputs:
+                    attempt_log = attempt_log.bind(**_logged_values(stage.inputs, kwargs))
                     LOG.set(attempt_log)
                 attempt_log.info("stage_started")
             value = stage.function(**kwargs)
@@ -175,7 +202,7 @@ def execute_stage(
             StageResult,
             (
                 key,
-                StageStatus.SUCCEEDED,
+                _SUCCEEDED,
                 value,
                 outputs,
                 None,
@@ -184,7 +211,7 @@ def execute_stage(
                 _perf() - begin,
                 started,
                 None,
-                variables.writes,
+                _writes_of(variables),
                 None,
             ),
         )

@@ -64,6 +64,8 @@ EXCLUDED: dict[str, dict[str, str]] = {
     "Stage": {
         "description": "documentation only: it does not change what Airflow runs",
         "dependencies": "derived from `inputs`, which are covered",
+        "resolvers": "derived from `inputs`, which are covered",
+        "logs_inputs": "derived from `inputs`, which are covered",
     },
     "Parameter": {
         "description": "documentation only: it does not change what Airflow runs",

@@ -292,12 +292,12 @@ def run_task(
     allow = envelopes.allow = pipeline_allowlist(pipeline)
     writes = _variable_writes(pipeline, stage_key, envelopes)
     base_variables = _base_variables(pipeline, writes, allow)
-    ancestors = graph.ancestors(stage_key)
+    upstream_outputs = _UpstreamOutputs(envelopes, graph.ancestors(stage_key))
     attempt = int(getattr(ti, "try_number", 1) or 1)
 
     def enter() -> None:
-        enter_run(pipeline, parameters, run_info, log)
-        enter_stage(graph, stage_key, stage, _UpstreamOutputs(envelopes, ancestors))
+        enter_run(pipeline, parameters, run_info, log, upstream_outputs)
+        enter_stage(stage_key, stage)
 
     def execute() -> StageResult | None:
         enter()
@@ -314,7 +314,6 @@ def run_task(
             runs,
             stage_log,
             base_variables,
-            0.0,
             first_attempt=attempt,
             last_attempt=attempt,
         )

@@ -404,6 +404,74 @@ def test_context_variables_are_set_for_every_stage(calls: Calls, workers: int | 
     assert result["second"]["x"] == result["first"]
 
 
+def _stages_reader(*names: str) -> Any:
+    """A stage function reading each of `names` from ctx.STAGES: its outputs or the error."""
+
+    def read() -> dict[str, Any]:
+        view, found = ctx.stages(), {}
+        for name in names:
+            try:
+                found[name] = dict(view[name])
+            except KeyError as missing:
+                found[name] = str(missing)
+        return {"listed": sorted(view), "len": len(view), "read": found}
+
+    return read
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_ctx_stages_shows_the_reading_stage_its_ancestors_and_nothing_else(
+    workers: int | None,
+) -> None:
+    pipeline = Pipeline(
+        "view",
+        stages={
+            "a": Stage(lambda: 1),
+            "b": Stage(lambda x: x + 1, [dependency("a", "x")]),
+            "unrelated": Stage(lambda: 3),
+            "c": Stage(_stages_reader("a", "unrelated", "nope"), after=["b"]),
+            "d": Stage(_stages_reader("a", "b", "c"), after=["c"]),
+        },
+        log_settings=None,
+    )
+
+    result = pipeline.run(max_workers=workers)
+
+    assert result["c"] == {
+        "listed": ["a", "b"],
+        "len": 2,
+        "read": {
+            "a": {"return": 1},
+            "unrelated": "\"stage 'unrelated' is not upstream of 'c'; add it to after=[...] or "
+            'read it with dependency()"',
+            "nope": "\"no stage named 'nope'\"",
+        },
+    }
+    assert result["d"]["listed"] == ["a", "b", "c"]
+    assert result["d"]["read"]["b"] == {"return": 2}
+
+
+def test_ctx_stages_kept_past_its_stage_answers_for_the_stage_that_reads_it() -> None:
+    kept: list[Any] = []
+
+    def keep() -> int:
+        kept.append(ctx.stages())
+        return 1
+
+    def later() -> list[str]:
+        return sorted(kept[0])  # the view `first` kept, read while `later` runs
+
+    pipeline = Pipeline(
+        "kept",
+        stages={"first": Stage(keep), "later": Stage(later, after=["first"])},
+        log_settings=None,
+    )
+
+    assert pipeline.run()["later"] == ["first"]
+    with pytest.raises(LookupError, match="outside a stage"):
+        len(kept[0])
+
+
 def test_context_variables_are_unset_outside_a_run(calls: Calls) -> None:
     _context_probe(calls).run()
 

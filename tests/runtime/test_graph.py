@@ -162,6 +162,8 @@ def test_a_stage_is_a_frozen_definition() -> None:
         "ignore_downstream_trigger_rules",
         "group",
         "dependencies",
+        "resolvers",
+        "logs_inputs",
     }
 
 

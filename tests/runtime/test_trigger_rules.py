@@ -67,3 +67,38 @@ def test_the_reason_of_a_rule_decision_names_the_rule_and_counts() -> None:
     result = table.join_pipeline(TriggerRule.ONE_FAILED, "SS").run()
 
     assert result.stages["join"].reason == "trigger rule one_failed: upstream 2 succeeded"
+
+
+def _broken() -> int:
+    raise ValueError("no data")
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_a_stage_run_by_its_rule_reads_a_failed_upstream_as_its_default_or_fails_naming_it(
+    workers: int | None,
+) -> None:
+    from pypedream.input import dependency
+
+    pipeline = Pipeline(
+        "after_failure",
+        stages={
+            "load": Stage(_broken),
+            "tolerant": Stage(
+                lambda rows: rows,
+                [dependency("load", "rows", default="fallback")],
+                trigger_rule="all_done",
+            ),
+            "strict": Stage(
+                lambda rows: rows, [dependency("load", "rows")], trigger_rule="all_done"
+            ),
+        },
+        log_settings=None,
+    )
+
+    result = pipeline.run(raise_on_failure=False, max_workers=workers)
+
+    assert result["tolerant"] == "fallback"
+    assert result.stages["strict"].status is StageStatus.FAILED
+    assert str(result.stages["strict"].error) == (
+        "stage 'strict' input 'rows': stage 'load' has no outputs (it did not succeed)"
+    )
