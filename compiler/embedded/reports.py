@@ -163,6 +163,7 @@ class BatchReport:
     # dag_id -> {"tasks": {task_id: sorted upstream task_ids}, "params": {name: default}}
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     mode: str = "process-per-task"  # or "single-process": how the tasks were run
+    max_map_length: int = 1024  # Airflow's [core] max_map_length where the batch ran
 
     @property
     def airflow_major(self) -> int:

@@ -46,6 +46,8 @@ from pypedream_compiler.embedded.reports import (
     request_to_data,
 )
 
+from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH
+
 __all__ = [
     "MODES",
     "PROCESS_PER_TASK",
@@ -110,7 +112,16 @@ def run_dag_files(
         log_path = logs_dir / f"{i:03d}-{request.dag_id}.log"
         per_task = mode == PROCESS_PER_TASK
         runs.append(run_one(dags, request, major, log_path, import_errors, per_task))
-    return BatchReport(version, str(home), import_errors, tuple(runs), structure, mode)
+    return BatchReport(
+        version, str(home), import_errors, tuple(runs), structure, mode, _max_map_length()
+    )
+
+
+def _max_map_length() -> int:
+    """This Airflow's `[core] max_map_length` (the native side of a parity run uses it too)."""
+    from airflow.configuration import conf
+
+    return conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
 
 
 def _check_mode(mode: str) -> None:

@@ -120,7 +120,8 @@ def run_parity(
             progress(f"parity: Airflow took {airflow_seconds:.1f}s; running natively and comparing")
         native_start = time.perf_counter()
         runs = tuple(
-            _compare_run(case, batch.runs[i], keep, rtol, atol) for i, case in enumerate(prepared)
+            _compare_run(case, batch.runs[i], batch.max_map_length, keep, rtol, atol)
+            for i, case in enumerate(prepared)
         )
         native_seconds = time.perf_counter() - native_start
     finally:
@@ -266,7 +267,12 @@ def _import_path_env() -> dict[str, str]:
 
 
 def _compare_run(
-    case: _Prepared, run: DagRunReport, keep: bool, rtol: float, atol: float
+    case: _Prepared,
+    run: DagRunReport,
+    max_map_length: int,
+    keep: bool,
+    rtol: float,
+    atol: float,
 ) -> RunParity:
     pipeline = case.pipeline
     native = pipeline.run(
@@ -274,6 +280,7 @@ def _compare_run(
         run_id=run.run_id,
         logical_date=case.logical_date,
         raise_on_failure=False,
+        max_map_length=max_map_length,  # as the Airflow that ran it is configured
     )
     readiness = check_readiness(native, pipeline)
     variables = None

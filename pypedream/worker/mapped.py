@@ -16,6 +16,7 @@ A downstream stage reads `k` as the list of its succeeded instances' values, in 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,7 +49,7 @@ def expand_labels(key: str, stage: Stage[Any]) -> list[dict[str, str]]:
     or when the lists cannot expand: the instance then fails with the reason)."""
     try:
         lists = _lists(key, stage)
-        count = map_length(key, stage.map_over, lists, DEFAULT_MAX_MAP_LENGTH)
+        count = map_length(key, stage.map_over, lists, configured_max_map_length())
     except Exception:  # the placeholder instance raises it again, as its own failure
         return [{MAP_LABEL_KEY: PLACEHOLDER}]
     if not count:
@@ -58,11 +59,25 @@ def expand_labels(key: str, stage: Stage[Any]) -> list[dict[str, str]]:
     return [{MAP_LABEL_KEY: item_label(items)} for items in zip(*lists, strict=True)]
 
 
+def configured_max_map_length() -> int:
+    """Airflow's `[core] max_map_length` in this task's process (1024 where it cannot be read).
+
+    A task runs inside Airflow, which has loaded its configuration: it is read from there,
+    never imported (the runtime does not import Airflow).
+    """
+    conf = getattr(sys.modules.get("airflow.configuration"), "conf", None)
+    try:
+        value = int(conf.getint("core", "max_map_length"))  # type: ignore[union-attr]
+    except Exception:  # no Airflow loaded, or a setting it cannot read: Airflow's default
+        return DEFAULT_MAX_MAP_LENGTH
+    return value if value >= 0 else DEFAULT_MAX_MAP_LENGTH
+
+
 def instance_items(key: str, stage: Stage[Any], index: int) -> tuple[Any, ...] | None:
     """Instance `index`'s items, or None for the placeholder of an empty map. Raises what
     makes the map fail (a MapError, an input that cannot be resolved)."""
     lists = _lists(key, stage)
-    count = map_length(key, stage.map_over, lists, DEFAULT_MAX_MAP_LENGTH)
+    count = map_length(key, stage.map_over, lists, configured_max_map_length())
     if not count:
         return None
     return tuple(values[index] for values in lists)

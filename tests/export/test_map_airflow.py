@@ -171,3 +171,29 @@ def test_retries_are_per_instance(batch: BatchReport) -> None:
         (2, "success", 1),
     ]
     assert "b: try again" in (run.task("fetch", 1).log or "")
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
+def capped_batch(request: pytest.FixtureRequest, dag_files: list[Path]) -> BatchReport:
+    """`map_sizes` over 3 and 4 items in an Airflow whose [core] max_map_length is 3."""
+    runs = [DagRunRequest("map_sizes", {"count": 3}), DagRunRequest("map_sizes", {"count": 4})]
+    return run_in_environment(
+        airflow_python(request.param),
+        runs,
+        dags_dir_files=dag_files,
+        env={"AIRFLOW__CORE__MAX_MAP_LENGTH": "3"},
+    )
+
+
+def test_tasks_cap_a_map_at_airflows_configured_max_map_length(capped_batch: BatchReport) -> None:
+    pipeline = load_pipeline(TARGETS["map_sizes"])
+    assert capped_batch.max_map_length == 3
+    fits, too_long = capped_batch.run("map_sizes", 0), capped_batch.run("map_sizes", 1)
+
+    assert len(_instances(fits, "work.size")) == 3
+    assert fits.state == "success"
+    assert "more than max_map_length=3" in (too_long.task("work.size", 0).log or "")
+    assert too_long.task("total").state == "upstream_failed"
+    native = pipeline.run({"count": 4}, raise_on_failure=False, max_map_length=3)
+    assert native.stages["size"].status.value == "failed"
+    assert native.stages["total"].status.value == "upstream_failed"

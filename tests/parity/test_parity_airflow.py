@@ -192,3 +192,14 @@ def test_the_regions_example_maps_branches_and_joins_the_same(environment: str) 
         "regions.load",
         "regions.summarise",
     ]
+
+
+def test_the_native_side_caps_maps_as_the_airflow_that_ran_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "3")
+    report = run_parity([("tests.resources.maps:sizes", {"count": 4})])
+
+    assert report.equal, report.verdict
+    size = next(row for row in report.runs[0].stages if row.stage == "size")
+    assert (size.native, size.airflow) == ("failed", "failed")
