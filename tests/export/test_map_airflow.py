@@ -5,6 +5,7 @@ run, for 0, 1 and 100 items, chained maps, zips, a broadcast parameter and a fai
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,30 @@ def test_retries_are_per_instance(batch: BatchReport) -> None:
         (2, "success", 1),
     ]
     assert "b: try again" in (run.task("fetch", 1).log or "")
+
+
+def test_every_event_of_an_instance_carries_its_map_index(batch: BatchReport) -> None:
+    run = batch.run("map_retried")
+    for index in range(3):
+        events = _pypedream_events(run.task("fetch", index).log or "")
+        assert {"stage_started", "stage_succeeded"} <= {e["event"] for e in events}
+        assert {e.get("map_index") for e in events} == {index}, events
+    # Each Airflow try is an attempt of its own: the first one of instance 1 failed.
+    retried = [
+        (e["event"], e["attempt"]) for e in _pypedream_events(run.task("fetch", 1).log or "")
+    ]
+    assert ("stage_failed", 1) in retried
+    assert ("stage_succeeded", 2) in retried
+
+
+def _pypedream_events(log: str) -> list[dict[str, Any]]:
+    """The JSON events pypedream wrote to a task log (Airflow may prefix each line)."""
+    events = []
+    for line in log.splitlines():
+        start = line.find('{"pipeline"')
+        if start >= 0:
+            events.append(json.loads(line[start : line.rindex("}") + 1]))
+    return events
 
 
 @pytest.fixture(scope="module", params=ENVIRONMENTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypedream import Parameters, Pipeline, Stage
+from pypedream import LoggerSettings, Parameters, Pipeline, Stage
 from pypedream.input import dependency, param
 
 
@@ -121,5 +121,6 @@ retried = Pipeline(
             retry_delay=0,  # unset would be Airflow's default, 300 s between attempts
         ),
     },
-    log_settings=None,
+    # Events only where Airflow runs it (its task log): no console, no file natively.
+    log_settings=LoggerSettings("map_retried", stream=False, file=False),
 )
