@@ -46,8 +46,6 @@ from pypedream_compiler.embedded.reports import (
     request_to_data,
 )
 
-from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH
-
 __all__ = [
     "MODES",
     "PROCESS_PER_TASK",
@@ -121,7 +119,7 @@ def _max_map_length() -> int:
     """This Airflow's `[core] max_map_length` (the native side of a parity run uses it too)."""
     from airflow.configuration import conf
 
-    return conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
+    return int(conf.getint("core", "max_map_length", fallback=1024))  # 1024: Airflow's default
 
 
 def _check_mode(mode: str) -> None:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import heapq
 import secrets
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pypedream import ctx
@@ -33,6 +31,7 @@ from pypedream.execution.map_progress import MapProgress
 from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage, resolve_inputs
+from pypedream.execution.threaded import interrupted_result, run_threaded
 from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
 if TYPE_CHECKING:
@@ -395,7 +394,7 @@ class _Run:
                 result = self.finish_flow(self.context.copy().run(self.execute, key))
         except KeyboardInterrupt as stop:  # raised inside the stage's own code
             self.request_stop()
-            self.record(_interrupted(key, stop))
+            self.record(interrupted_result(key, stop))
             raise
         self.record(result)
 
@@ -414,110 +413,13 @@ class _Run:
                 result = context.copy().run(execute, key)
             except KeyboardInterrupt as stop:  # raised inside the stage's own code
                 self.request_stop()
-                record(_interrupted(key, stop))
+                record(interrupted_result(key, stop))
                 raise
             if result.status is succeeded and not result.variable_writes and observer is None:
                 results[key] = result  # the hot path of `record`
                 outputs[key] = result.outputs
             else:
                 record(result)
-
-    def run_threaded(self, max_workers: int) -> None:
-        graph = self.graph
-        order, index = graph.order, graph.index
-        waiting = {key: len(graph.upstream[key]) for key in order}
-        ready = [(index[key], -1) for key, count in waiting.items() if count == 0]
-        heapq.heapify(ready)
-        running: dict[Future[StageResult], tuple[str, int]] = {}
-        maps: dict[str, tuple[MapProgress, contextvars.Context, Stage[Any], Any, float]] = {}
-
-        def settle(result: StageResult) -> None:
-            self.record(result)
-            for child in graph.downstream[result.key]:
-                waiting[child] -= 1
-                if waiting[child] == 0:
-                    heapq.heappush(ready, (index[child], -1))
-
-        def begin(position: int) -> None:
-            key = order[position]
-            if self.troubled or key in self.careful:
-                stopped = self.blocked(key)
-                if stopped is not None:
-                    settle(stopped)
-                    return
-            self.start(key)
-            if not self.stages[key].map_over:
-                running[pool.submit(self.context.copy().run, self.execute, key)] = (key, -1)
-                return
-            started = time.perf_counter()
-            context = self.context.copy()
-            expanded = context.run(self.expand, key)
-            if isinstance(expanded, StageResult):
-                settle(expanded)
-                return
-            lists, count = expanded
-            progress = MapProgress(key, lists, count, started - self.clock)
-            if not count:
-                settle(self.finish_map(progress, started))
-                return
-            stage, base = self.instance_stage(key), self.variables_base(key)
-            maps[key] = (progress, context, stage, base, started)
-            for instance in range(count):
-                heapq.heappush(ready, (position, instance))
-
-        pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pypedream")
-        try:
-            while ready or running:
-                while ready and len(running) < max_workers:
-                    position, instance = heapq.heappop(ready)
-                    if instance < 0:
-                        begin(position)
-                        continue
-                    key = order[position]
-                    progress, context, stage, base, _ = maps[key]
-                    future = pool.submit(
-                        context.copy().run,
-                        self.execute_instance,
-                        key,
-                        stage,
-                        base,
-                        instance,
-                        progress.item(instance),
-                    )
-                    running[future] = (key, instance)
-                if not running:
-                    continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: (index[running[f][0]], running[f][1])):
-                    key, instance = running.pop(future)
-                    result = future.result()
-                    if instance < 0:
-                        settle(self.finish_flow(result) if key in self.careful else result)
-                        continue
-                    progress, _, _, _, started = maps[key]
-                    progress.add(instance, result)
-                    if not progress.left:
-                        del maps[key]
-                        settle(self.finish_map(progress, started))
-        except KeyboardInterrupt as stop:  # a hard stop: keep what finished, abandon the rest
-            self.request_stop()
-            pool.shutdown(wait=False, cancel_futures=True)
-            for future, (key, instance) in running.items():
-                if key in self.results:
-                    continue
-                finished = future.done() and not future.cancelled()
-                if instance < 0 and finished and future.exception() is None:
-                    self.record(future.result())
-                else:
-                    self.record(_interrupted(key, stop))
-            for key in maps:
-                if key not in self.results:
-                    self.record(_interrupted(key, stop))
-            raise
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
 
     def final_variables(self) -> dict[str, Any]:
         return self._apply_writes(self.writers)
@@ -528,13 +430,6 @@ class _Run:
             if key not in self.results:
                 reason = f"not started: {self.stop_reason or _INTERRUPTED}"
                 self.results[key] = StageResult(key, StageStatus.SKIPPED, reason=reason)
-
-
-def _interrupted(key: str, stop: KeyboardInterrupt) -> StageResult:
-    """A stage that was running when the run was stopped hard (a second Ctrl-C)."""
-    return StageResult(
-        key, StageStatus.FAILED, error=stop, reason="interrupted while running", attempts=1
-    )
 
 
 def run_pipeline(
@@ -598,7 +493,7 @@ def run_pipeline(
             if max_workers is None or max_workers == 1:
                 run.run_sequentially()
             else:
-                run.run_threaded(max_workers)
+                run_threaded(run, max_workers)
         except KeyboardInterrupt as stop:
             hard_stop = stop
             run.settle_interrupted()
