@@ -83,6 +83,8 @@ def run_parity(
     mode: str = PROCESS_PER_TASK,
     airflow: LiveAirflow | None = None,
     progress: Callable[[str], None] | None = None,
+    quiet: bool = False,
+    log_level: str | None = None,
 ) -> ParityReport:
     """Run every case in Airflow, then natively, and compare them stage by stage.
 
@@ -97,6 +99,8 @@ def run_parity(
     Raises ParameterError for bad parameters, ParityError when the comparison cannot be made
     (AirflowMissingError when there is no Airflow); differences are reported, not raised.
     `progress` receives a line at each step (the CLI shows it with the elapsed time).
+    `quiet` turns the native runs' console log off, `log_level` sets its level (as
+    `pypedream run --quiet / --log-level`); their log files are unchanged.
     """
     if rtol < 0 or atol < 0:
         raise ValueError(f"tolerances must be >= 0, got rtol={rtol!r}, atol={atol!r}")
@@ -109,6 +113,12 @@ def run_parity(
             "(or pass airflow_python= a Python that has it)"
         )
     prepared = _prepare(_as_cases(cases))
+    if quiet or log_level is not None:
+        for case in prepared:
+            settings = case.pipeline.log_settings
+            if settings is not None:
+                console = settings.for_console(quiet=quiet, level=log_level)
+                case.pipeline = case.pipeline.with_log_settings(console)
     work = Path(tempfile.mkdtemp(prefix="pypedream-parity-"))
     try:
         if progress is not None:

@@ -92,17 +92,11 @@ def run(
 def _with_console(pipeline: Any, quiet: bool, log_level: str | None) -> Any:
     """The pipeline with the console settings of --quiet / --log-level applied. Its console
     leaves stage tracebacks out: the failure report prints each once, after the run."""
-    import dataclasses
-
     settings = pipeline.log_settings
     if settings is None:
         return pipeline
-    changes: dict[str, Any] = {"console_tracebacks": False}
-    if quiet:
-        changes["stream"] = False
-    elif log_level is not None:
-        changes["console_level"] = log_level
-    return pipeline.with_log_settings(dataclasses.replace(settings, **changes))
+    console = settings.for_console(quiet=quiet, level=log_level, tracebacks=False)
+    return pipeline.with_log_settings(console)
 
 
 def graph(
@@ -322,10 +316,15 @@ def parity(
     fast: bool = False,
     airflow_url: str | None = None,
     dags_folder: str | None = None,
+    quiet: bool = False,
+    log_level: str | None = None,
     stdout: IO[str],
     stderr: IO[str],
 ) -> ExitCode:
     """Run TARGET in an embedded Airflow and natively, compare every stage; return the exit code.
+
+    `quiet` turns the native run's console log and the progress lines off; `log_level` sets
+    the level of that console log.
 
     Exit 0 when every stage behaves the same, 1 on any difference; CliError (exit 2) when the
     comparison cannot be made. With `as_json`, stdout carries only the report.
@@ -355,9 +354,11 @@ def parity(
     from pypedream.cli.progress import StatusLine, wants_progress
 
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()
-    status = StatusLine(stderr, time.monotonic) if wants_progress(stderr) else None
+    status = StatusLine(stderr, time.monotonic) if wants_progress(stderr) and not quiet else None
 
     def show(step: str) -> None:  # on a terminal a live line with the elapsed time
+        if quiet:
+            return
         if status is not None:
             status.set(step)
         else:
@@ -376,6 +377,8 @@ def parity(
                     mode="single-process" if fast else "process-per-task",
                     airflow=live,
                     progress=show,
+                    quiet=quiet,
+                    log_level=log_level,
                 )
         except AirflowMissingError as problem:
             hint = MISSING_AIRFLOW if python is None else f"{problem}; install it there"

@@ -77,6 +77,8 @@ def _parity(args: argparse.Namespace) -> int:
         fast=args.fast,
         airflow_url=args.airflow_url,
         dags_folder=args.dags_folder,
+        quiet=args.quiet,
+        log_level=args.log_level,
         stdout=sys.stdout,
         stderr=sys.stderr,
     )

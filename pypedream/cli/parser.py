@@ -254,6 +254,7 @@ def _add_parity(commands: Any) -> None:
     )
     _add_pipeline_arguments(parity, "package.module:NAME or file.py:NAME")
     _add_json_option(parity, "report")
+    _add_console_options(parity)
     parity.add_argument(
         "--keep",
         action="store_true",

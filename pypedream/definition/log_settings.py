@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +39,18 @@ class LoggerSettings:
     level: int | str = "DEBUG"
     console_level: int | str = "INFO"
     console_tracebacks: bool = True
+
+    def for_console(
+        self, *, quiet: bool = False, level: str | None = None, tracebacks: bool = True
+    ) -> LoggerSettings:
+        """These settings with the console as `--quiet` / `--log-level` ask: `quiet` turns it
+        off, `level` sets `console_level`; the file and other destinations are unchanged."""
+        changes: dict[str, Any] = {"console_tracebacks": tracebacks}
+        if quiet:
+            changes["stream"] = False
+        elif level is not None:
+            changes["console_level"] = level
+        return replace(self, **changes)
 
     def file_path(self, pipeline: str, run_id: str) -> Path | None:
         """Where this run's JSON lines go (None: no file)."""

@@ -131,3 +131,16 @@ def test_parity_within_tolerance_exits_0_says_so_and_keeps_the_home(cli) -> None
         assert (home / "dags" / "noisy.py").is_file()
     finally:
         shutil.rmtree(home.parent, ignore_errors=True)
+
+
+@pytest.mark.airflow
+def test_parity_quiet_leaves_the_native_console_log_and_progress_out(cli) -> None:
+    airflow_python("airflow3")
+    seed = "pypedream.examples.seed:pipeline"
+    loud = cli("parity", seed, "--fast")
+    quiet = cli("parity", seed, "--fast", "--quiet")
+
+    assert loud.code == quiet.code == 0, (loud.err, quiet.err)
+    assert "stage_started" in loud.err and "parity: exporting" in loud.err
+    assert "stage_started" not in quiet.err and "parity:" not in quiet.err
+    assert quiet.out.splitlines()[-1].startswith("EQUAL: 4 stages")

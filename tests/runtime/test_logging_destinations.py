@@ -168,3 +168,19 @@ def test_events_can_go_through_stdlib_logging_and_dict_config() -> None:
     loaded = [json.loads(line.split(" ", 2)[2]) for line in lines if '"loaded"' in line]
     assert loaded[0]["rows"] == 3 and loaded[0]["stage"] == "a"
     assert not any("hidden by the level" in line for line in lines)
+
+
+def test_console_settings_for_quiet_and_a_level_leave_the_file_alone() -> None:
+    from pypedream import LoggerSettings
+
+    settings = LoggerSettings("x", file="run.jsonl", console_level="DEBUG")
+
+    quiet = settings.for_console(quiet=True)
+    assert (quiet.stream, quiet.console_level, quiet.file) == (False, "DEBUG", "run.jsonl")
+    warning = settings.for_console(level="WARNING", tracebacks=False)
+    assert (warning.stream, warning.console_level, warning.console_tracebacks) == (
+        True,
+        "WARNING",
+        False,
+    )
+    assert settings.for_console() == settings
