@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,27 +42,66 @@ SUBFOLDER = "pypedream_parity"
 class LiveAirflow:
     """A running Airflow 3: its API base URL and the DAGs folder its DAG processor watches.
 
-    ``token``: a bearer token for the API (None: none sent, e.g. with
-    ``simple_auth_manager_all_admins``).
+    Authentication, as the deployment asks: ``token``, a bearer token for the API; or
+    ``username`` and ``password``, exchanged for one at ``POST /auth/token`` on first use (and
+    again when it expires); or neither, e.g. with ``simple_auth_manager_all_admins``.
     """
 
     url: str
     dags_folder: Path
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     timeout: float = 600.0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    _session: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def request(self, method: str, path: str, body: Any = None, accept: str = "") -> Any:
         """One REST call; the decoded JSON answer. Raises AirflowRunnerError on HTTP errors."""
+        try:
+            return self._call(method, path, body, accept, self._bearer())
+        except _Unauthorized:
+            if self.token or self.username is None:
+                raise AirflowRunnerError(
+                    f"{method} {path}: HTTP 401: Airflow wants credentials; set "
+                    "PYPEDREAM_AIRFLOW_TOKEN, or PYPEDREAM_AIRFLOW_USERNAME and "
+                    "PYPEDREAM_AIRFLOW_PASSWORD"
+                ) from None
+            self._session.clear()  # the token expired: log in again, once
+            try:
+                return self._call(method, path, body, accept, self._bearer())
+            except _Unauthorized:
+                raise AirflowRunnerError(f"{method} {path}: HTTP 401 after logging in") from None
+
+    def _bearer(self) -> str | None:
+        if self.token:
+            return self.token
+        if self.username is None:
+            return None
+        if "token" not in self._session:
+            body = {"username": self.username, "password": self.password or ""}
+            try:
+                answer = self._call("POST", "/auth/token", body, "", None)
+            except _Unauthorized:
+                raise AirflowRunnerError(
+                    f"Airflow at {self.url} refused user {self.username!r}: check the username "
+                    "and password"
+                ) from None
+            self._session["token"] = str(answer["access_token"])
+        return self._session["token"]
+
+    def _call(self, method: str, path: str, body: Any, accept: str, bearer: str | None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url.rstrip("/") + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
         req.add_header("Accept", accept or "application/json")
-        if self.token:
-            req.add_header("Authorization", f"Bearer {self.token}")
+        if bearer:
+            req.add_header("Authorization", f"Bearer {bearer}")
         try:
             with urllib.request.urlopen(req, timeout=30) as answer:
                 text = answer.read().decode()
         except urllib.error.HTTPError as problem:
+            if problem.code == 401:
+                raise _Unauthorized from None
             detail = problem.read().decode(errors="replace")[:500]
             raise AirflowRunnerError(f"{method} {path}: HTTP {problem.code}: {detail}") from None
         except (urllib.error.URLError, OSError) as problem:
@@ -73,12 +112,24 @@ class LiveAirflow:
         """The Airflow version the API reports."""
         return str(self.request("GET", "/api/v2/version")["version"])
 
-    def run(self, requests: Sequence[DagRunRequest], dag_files: Sequence[Path]) -> BatchReport:
-        """Deploy the DAG files, trigger every request, wait, and read every run back."""
+    def run(
+        self, requests: Sequence[DagRunRequest], dag_files: Sequence[Path], keep: bool = False
+    ) -> BatchReport:
+        """Deploy the DAG files, trigger every request, wait, and read every run back; then
+        remove the DAG files again unless ``keep`` (the runs stay in Airflow's history)."""
         target = self.dags_folder / SUBFOLDER
         target.mkdir(parents=True, exist_ok=True)
-        for file in dag_files:
-            shutil.copyfile(file, target / Path(file).name)
+        deployed = [target / Path(file).name for file in dag_files]
+        for file, copy in zip(dag_files, deployed, strict=True):
+            shutil.copyfile(file, copy)
+        try:
+            return self._run(requests, dag_files)
+        finally:
+            if not keep:
+                for copy in deployed:
+                    copy.unlink(missing_ok=True)
+
+    def _run(self, requests: Sequence[DagRunRequest], dag_files: Sequence[Path]) -> BatchReport:
         dag_ids = sorted({r.dag_id for r in requests})
         import_errors = self._wait_parsed(dag_ids, [Path(f).name for f in dag_files])
         started: list[tuple[DagRunRequest, str | None, str | None, float]] = []
@@ -165,6 +216,10 @@ class LiveAirflow:
         except AirflowRunnerError:
             return ""
         return render_log(answer.get("content") or [])
+
+
+class _Unauthorized(Exception):
+    """HTTP 401 from the API."""
 
 
 def render_log(records: list[Any]) -> str:

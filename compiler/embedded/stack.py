@@ -16,6 +16,7 @@ psycopg2-binary, asyncpg, redis. Standard library only here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -30,6 +31,9 @@ from types import TracebackType
 
 from pypedream_compiler.embedded.reports import AirflowRunnerError
 from pypedream_compiler.embedded.rest import LiveAirflow
+
+USERNAME = "pypedream"
+"""The stack's one user, an admin; its password is random per stack (`CeleryStack.password`)."""
 
 __all__ = ["CeleryStack", "StackSettings"]
 
@@ -57,6 +61,8 @@ class CeleryStack:
     startup_seconds: float = 0.0
     _database: bool = False
     _env_cache: dict[str, str] = field(default_factory=dict)
+    _live: LiveAirflow | None = None
+    _password: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
 
     @property
     def port(self) -> int:
@@ -64,7 +70,21 @@ class CeleryStack:
 
     @property
     def airflow(self) -> LiveAirflow:
-        return LiveAirflow(f"http://127.0.0.1:{self.port}", self.home / "dags")
+        """The stack's API, logged in as its one user (the stack runs with authentication on,
+        as a production deployment does)."""
+        if self._live is None:
+            self._live = LiveAirflow(
+                f"http://127.0.0.1:{self.port}",
+                self.home / "dags",
+                username=USERNAME,
+                password=self.password,
+            )
+        return self._live
+
+    @property
+    def password(self) -> str:
+        """The password of the stack's admin user `pypedream` (random per stack)."""
+        return self._password
 
     def __enter__(self) -> CeleryStack:
         self.start()
@@ -84,6 +104,9 @@ class CeleryStack:
         try:
             (self.home / "dags").mkdir(parents=True, exist_ok=True)
             (self.home / "logs").mkdir(parents=True, exist_ok=True)
+            passwords = self.home / "passwords.json"  # Airflow keeps the users' passwords here
+            passwords.write_text(json.dumps({USERNAME: self.password}))
+            passwords.chmod(0o600)
             self._sql(f'CREATE DATABASE "{self.name}"')
             self._database = True
             self._check("db", "migrate")
@@ -142,7 +165,11 @@ class CeleryStack:
                     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                     "AIRFLOW__CORE__PARALLELISM": "8",
                     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
+                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(
+                        self.home / "passwords.json"
+                    ),
                     "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
                     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db}",
                     "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",

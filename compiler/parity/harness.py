@@ -91,6 +91,7 @@ def run_parity(
     `cases`: one target, or several targets, `ParityCase`s or `(target, params)` pairs.
     `airflow_python`: a Python with Airflow installed (default: this interpreter).
     `keep`: keep the Airflow home (DAG files, airflow.db, logs); its path is in the report.
+    With a live `airflow`, keep the DAG files in its DAGs folder (else removed after the run).
     `mode`: "process-per-task" (default) runs every Airflow task in a fresh process that has
     not imported the pipeline, as production executors do; "single-process" runs them all in
     one process (plain `dag.test()`: faster, but blind to state shared across tasks).
@@ -234,7 +235,7 @@ def _run_airflow(
     start = time.perf_counter()
     try:
         if airflow is not None:  # a live Airflow: its DAGs folder, its executor, over REST
-            batch = airflow.run(requests, [r.path for r in results])
+            batch = airflow.run(requests, [r.path for r in results], keep=keep)
         else:
             batch = run_in_environment(
                 python,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -350,7 +351,14 @@ def parity(
 
         if not Path(dags_folder).is_dir():
             raise CliError(f"--dags-folder {dags_folder!r}: no such directory; fix the path")
-        live = LiveAirflow(airflow_url, Path(dags_folder))
+        live = LiveAirflow(
+            airflow_url,
+            Path(dags_folder),
+            # Credentials from the environment, never the command line (shell history, ps).
+            token=os.environ.get("PYPEDREAM_AIRFLOW_TOKEN") or None,
+            username=os.environ.get("PYPEDREAM_AIRFLOW_USERNAME") or None,
+            password=os.environ.get("PYPEDREAM_AIRFLOW_PASSWORD"),
+        )
     from pypedream.cli.progress import StatusLine, wants_progress
 
     quiet_stdout = contextlib.redirect_stdout(stderr) if as_json else contextlib.nullcontext()

@@ -270,13 +270,15 @@ def _add_parity(commands: Any) -> None:
         "--airflow-url",
         metavar="URL",
         help="run on this live Airflow 3 instead (e.g. http://127.0.0.1:8080, a Celery + "
-        "PostgreSQL deployment): its executor runs the tasks; needs --dags-folder",
+        "PostgreSQL deployment): its executor runs the tasks; needs --dags-folder; "
+        "credentials from PYPEDREAM_AIRFLOW_TOKEN, or PYPEDREAM_AIRFLOW_USERNAME and "
+        "PYPEDREAM_AIRFLOW_PASSWORD",
     )
     parity.add_argument(
         "--dags-folder",
         metavar="DIR",
         help="with --airflow-url: the DAGs folder its DAG processor watches (the DAG files "
-        "go into DIR/pypedream_parity/)",
+        "go into DIR/pypedream_parity/ and are removed after the run, unless --keep)",
     )
     parity.add_argument(
         "--airflow-env",

@@ -17,6 +17,8 @@ import psutil
 import psycopg2
 import pytest
 from pypedream_compiler import ParityReport, run_parity
+from pypedream_compiler.embedded.reports import AirflowRunnerError
+from pypedream_compiler.embedded.rest import LiveAirflow
 from pypedream_compiler.embedded.stack import CeleryStack
 
 from tests.parity.conftest import PIPELINES
@@ -102,9 +104,29 @@ def test_planted_differences_are_reported_on_celery_workers(report: ParityReport
     assert unequal == {"gold", "skip_in_airflow", "after_skip", "fail_with_side"}, run.render()
 
 
-def test_the_cli_points_parity_at_the_stack(celery_stack: CeleryStack) -> None:
+def test_the_stack_wants_credentials_as_production_does(celery_stack: CeleryStack) -> None:
+    url, dags = celery_stack.airflow.url, celery_stack.airflow.dags_folder
+
+    with pytest.raises(AirflowRunnerError, match="HTTP 401: Airflow wants credentials; set"):
+        LiveAirflow(url, dags).request("GET", "/api/v2/dags")
+    with pytest.raises(AirflowRunnerError, match="refused user 'pypedream': check the username"):
+        LiveAirflow(url, dags, username="pypedream", password="wrong").version()
+    token = celery_stack.airflow._bearer()
+    assert token and LiveAirflow(url, dags, token=token).version().startswith("3.")
+
+
+def test_parity_leaves_no_dag_file_behind(report: ParityReport, celery_stack: CeleryStack) -> None:
+    assert report.equal is False  # the planted differences: the runs really happened
+    assert list((celery_stack.airflow.dags_folder / "pypedream_parity").glob("*.py")) == []
+
+
+def test_the_cli_points_parity_at_the_stack(
+    celery_stack: CeleryStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pypedream.cli.main import main
 
+    monkeypatch.setenv("PYPEDREAM_AIRFLOW_USERNAME", "pypedream")
+    monkeypatch.setenv("PYPEDREAM_AIRFLOW_PASSWORD", celery_stack.password)
     airflow = celery_stack.airflow
     out, err = io.StringIO(), io.StringIO()
     argv = ["parity", f"{HOLES}:known_list", "--airflow-url", airflow.url]
