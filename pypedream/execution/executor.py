@@ -31,7 +31,7 @@ from pypedream.execution.map_progress import MapProgress
 from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
 from pypedream.execution.stage_execution import execute_stage, resolve_inputs
-from pypedream.execution.threaded import interrupted_result, run_threaded
+from pypedream.execution.threaded import run_threaded
 from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ class _Run:
         self.defaults: Mapping[str, Any] = starting_values(pipeline.variables)
         self.writers: list[str] = []  # stages that wrote variables, in completion order
         self.instance_stages: dict[str, Stage[Any]] = {}
+        self.started_at: dict[str, float] = {}  # stages begun through `start`: since `clock`
         self.clock = time.perf_counter()
         self.context = contextvars.copy_context()
         self.context.run(enter_run, pipeline, parameters, run_info, log, self.outputs)
@@ -377,8 +378,26 @@ class _Run:
         return result
 
     def start(self, key: str) -> None:
+        """A stage starts (not called on the sequential hot path: see `interrupted`)."""
+        self.started_at[key] = time.perf_counter() - self.clock
         if self.observer is not None:
             self.observer.stage_started(key)
+
+    def interrupted(self, key: str, stop: KeyboardInterrupt) -> StageResult:
+        """A stage that was running when the run was stopped hard (a second Ctrl-C), with how
+        long it ran: from its start, or (run in order) from the end of the stage before it."""
+        started = self.started_at.get(key)
+        if started is None:
+            started = max((r.started + r.duration for r in self.results.values()), default=0.0)
+        return StageResult(
+            key,
+            StageStatus.FAILED,
+            error=stop,
+            reason="interrupted while running",
+            attempts=1,
+            duration=max(0.0, time.perf_counter() - self.clock - started),
+            started=started,
+        )
 
     def run_carefully(self, key: str) -> None:
         """Decide, then run a stage that is mapped, flows, or follows trouble (sequential)."""
@@ -394,7 +413,7 @@ class _Run:
                 result = self.finish_flow(self.context.copy().run(self.execute, key))
         except KeyboardInterrupt as stop:  # raised inside the stage's own code
             self.request_stop()
-            self.record(interrupted_result(key, stop))
+            self.record(self.interrupted(key, stop))
             raise
         self.record(result)
 
@@ -413,7 +432,7 @@ class _Run:
                 result = context.copy().run(execute, key)
             except KeyboardInterrupt as stop:  # raised inside the stage's own code
                 self.request_stop()
-                record(interrupted_result(key, stop))
+                record(self.interrupted(key, stop))
                 raise
             if result.status is succeeded and not result.variable_writes and observer is None:
                 results[key] = result  # the hot path of `record`

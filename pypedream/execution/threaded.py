@@ -13,20 +13,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from pypedream.execution.map_progress import MapProgress
-from pypedream.execution.result import StageResult, StageStatus
+from pypedream.execution.result import StageResult
 
 if TYPE_CHECKING:
     from pypedream.definition.stage import Stage
     from pypedream.execution.executor import _Run
 
-__all__ = ["interrupted_result", "run_threaded"]
-
-
-def interrupted_result(key: str, stop: KeyboardInterrupt) -> StageResult:
-    """A stage that was running when the run was stopped hard (a second Ctrl-C)."""
-    return StageResult(
-        key, StageStatus.FAILED, error=stop, reason="interrupted while running", attempts=1
-    )
+__all__ = ["run_threaded"]
 
 
 def run_threaded(run: _Run, max_workers: int) -> None:
@@ -98,8 +91,9 @@ def run_threaded(run: _Run, max_workers: int) -> None:
                 continue
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: (index[running[f][0]], running[f][1])):
-                key, instance = running.pop(future)
-                result = future.result()
+                key, instance = running[future]
+                result = future.result()  # a KeyboardInterrupt the stage raised: handled below
+                del running[future]
                 if instance < 0:
                     settle(run.finish_flow(result) if key in run.careful else result)
                     continue
@@ -118,10 +112,10 @@ def run_threaded(run: _Run, max_workers: int) -> None:
             if instance < 0 and finished and future.exception() is None:
                 run.record(future.result())
             else:
-                run.record(interrupted_result(key, stop))
+                run.record(run.interrupted(key, stop))
         for key in maps:
             if key not in run.results:
-                run.record(interrupted_result(key, stop))
+                run.record(run.interrupted(key, stop))
         raise
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -93,6 +93,7 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     assert "interrupted while running" in rows["first"]
     assert "interrupted while running" in rows["side"]
     assert rows["first"].split()[1] == "interrupted"  # the status column, not `failed`
+    assert float(rows["first"].split()[3].rstrip("s")) >= 0.3  # how long it ran until stopped
     assert "not started" in rows["last"]
     assert _events(tmp_path)[-1]["event"] == "run_interrupted"
     assert "I/O operation on closed file" not in err

@@ -601,3 +601,32 @@ def test_a_succeeded_result_has_every_field_of_stage_result() -> None:
     stage = result.stages["s"]
     assert len(stage) == len(StageResult._fields)
     assert (stage.status, stage.return_value, stage.instances) == (StageStatus.SUCCEEDED, 1, None)
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_a_stage_interrupted_while_running_reports_how_long_it_ran(workers: int | None) -> None:
+    from pypedream import RunInterrupted
+
+    def slow_then_ctrl_c() -> None:
+        time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    pipeline = Pipeline(
+        "interrupted",
+        stages={
+            "quick": Stage(lambda: 1),
+            "slow": Stage(slow_then_ctrl_c, after=["quick"]),
+            "never": Stage(lambda: 3, after=["slow"]),
+        },
+        log_settings=None,
+    )
+
+    with pytest.raises(RunInterrupted) as stopped:
+        pipeline.run(max_workers=workers)
+
+    slow = stopped.value.result.stages["slow"]
+    assert slow.shown_status == "interrupted"
+    assert 0.05 <= slow.duration < 5
+    quick = stopped.value.result.stages["quick"]
+    assert slow.started >= quick.started + quick.duration
+    assert stopped.value.result.stages["never"].reason.startswith("not started")
