@@ -7,10 +7,10 @@ per-stage overhead = (median run - median plain loop making the same calls) / st
 pypedream and for Hamilton (sf-hamilton, the `bench` dependency group), and their ratio:
 once in interleaved rounds in this process (as issue 10 measured it; running Hamilton between
 pypedream's runs slows pypedream's by about 15%, importing it does not), and once with each
-side in its own fresh process, the processes taking turns. `--before SRC` adds pypedream from the sources in
-SRC (e.g. an exported older commit) to those turns: a before/after in one run. A mapped stage
-over 100,000 items: overhead per item, and traced memory per item at 10,000 and 100,000
-items.
+side in its own fresh process, the processes taking turns. `--before SRC` adds pypedream from
+the sources in SRC (e.g. an exported older commit) to those turns: a before/after in one run.
+A mapped stage over 100,000 items: overhead per item, and traced memory per item at 10,000 and
+100,000 items.
 """
 
 from __future__ import annotations
