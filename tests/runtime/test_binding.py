@@ -6,6 +6,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pypedream import (
     DependencyInputMapper,
@@ -19,6 +21,7 @@ from pypedream import (
     StageStatus,
     ctx,
 )
+from pypedream._sentinel import MISSING
 from pypedream.definition.binding import BindingKind
 from pypedream.input import dependency, immediate, known, param, var
 from tests.resources.capture import CapturedLog
@@ -287,3 +290,38 @@ def test_logged_inputs_named_like_reserved_fields_are_prefixed(captured: Capture
     (started,) = captured.events("stage_started")
     assert started["stage"] == "s"
     assert started["input.stage"] == "mine"
+
+
+_NAMES = st.sampled_from(["a", "b", "return", "rows"])
+_VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.lists(st.integers()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    outputs=st.dictionaries(_NAMES, st.dictionaries(_NAMES, _VALUES, max_size=3), max_size=3),
+    stage=_NAMES,
+    output=_NAMES,
+    default=st.one_of(st.just(MISSING), _VALUES),
+    required=st.booleans(),
+)
+def test_a_dependency_reads_the_run_outputs_as_its_mapper_reads_ctx_stages(
+    outputs: dict[str, dict[str, Any]], stage: str, output: str, default: Any, required: bool
+) -> None:
+    """The fast path (`ctx.RUN_OUTPUTS`) and the mapper over `ctx.STAGES` agree on every
+    value, default and error."""
+    mapper = DependencyInputMapper(stage, output, default=default, required=required)
+    binding = InputBinding.deferred(ctx.STAGES, mapper)
+
+    def through(resolve: Any) -> tuple[str, Any]:
+        try:
+            return "value", resolve()
+        except InputBindingError as problem:
+            return "error", str(problem)
+
+    expected = through(lambda: mapper(outputs))
+    run_outputs, stages = ctx.RUN_OUTPUTS.set(outputs), ctx.STAGES.set(outputs)
+    try:
+        assert through(binding.resolve) == expected
+    finally:
+        ctx.STAGES.reset(stages)
+        ctx.RUN_OUTPUTS.reset(run_outputs)
