@@ -1,8 +1,9 @@
 """Run one stage: resolve its inputs, call its function (with retries), map its outputs.
 
 This is the code both the native executor and the Airflow task entry point call, so a stage
-binds and behaves the same wherever it runs. The caller sets the run's context variables
-(PIPELINE, PARAMETERS, RUN, STAGES, STAGE, STAGE_KEY); LOG and VARIABLES are set per attempt.
+binds and behaves the same wherever it runs. The caller sets the context variables
+(`stage_context.enter_run` and `enter_stage`: PIPELINE, PARAMETERS, RUN, RUN_OUTPUTS, STAGES,
+STAGE, STAGE_KEY); LOG and VARIABLES are set here, per attempt.
 """
 
 from __future__ import annotations
@@ -48,13 +49,12 @@ def _binding_error(key: str, name: str, problem: Exception) -> InputBindingError
 
 def _logged_values(inputs: Sequence[Input[Any]], kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The `logged=True` inputs' values, as log fields."""
-    return {
-        f"input.{item.as_arg}" if item.as_arg in _RESERVED_FIELDS else item.as_arg: kwargs[
-            item.as_arg
-        ]
-        for item in inputs
-        if item.logged
-    }
+    logged = {}
+    for item in inputs:
+        if item.logged:
+            name = item.as_arg
+            logged[f"input.{name}" if name in _RESERVED_FIELDS else name] = kwargs[name]
+    return logged
 
 
 def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -105,9 +105,8 @@ def execute_stage(
 
     `log` is the run's logger (None: no logging); `clock` is the run's `perf_counter()` start,
     which the result's `started` is measured from (None: `started` is 0); `sleep` waits
-    `retry_delay` between attempts
-    (default `time.sleep`, looked up when needed). Never raises for a stage's own failure: the
-    returned StageResult says what happened.
+    `retry_delay` between attempts (default `time.sleep`, looked up when needed). Never raises
+    for a stage's own failure: the returned StageResult says what happened.
     """
     total = (stage.retries or 0) + 1
     last = total if last_attempt is None else last_attempt
