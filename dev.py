@@ -3,7 +3,8 @@
 
     python3 dev.py demo        # install; run the bundled example natively, export it, check parity
     python3 dev.py test        # install everything (Airflow 3 and 2.11 too), lint, type-check,
-                               # run every test (extra arguments go to pytest)
+                               # run every test, one test file per core (extra arguments go to
+                               # pytest; -n 0 runs in this process)
     python3 dev.py lint        # ruff check, ruff format --check, import-linter contracts
     python3 dev.py typecheck   # mypy --strict over pypedream/ and compiler/ (pypedream_compiler)
 
@@ -124,11 +125,28 @@ def test(pytest_args: list[str]) -> int:
     if code:
         return code
     environment = {**os.environ, "PYPEDREAM_AIRFLOW2_PYTHON": str(_bin(AIRFLOW2_ENV, "python"))}
-    code = _run(_bin(env, "python"), "-m", "pytest", *pytest_args, env=environment)
+    code = _run(
+        _bin(env, "python"), "-m", "pytest", *_parallel(pytest_args), *pytest_args, env=environment
+    )
     if code == 5:
         print("error: pytest collected no tests; that is a failure here", file=sys.stderr)
         return 1
     return code
+
+
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist options: a worker per usable core (at most 4), whole test files per worker.
+
+    Most time goes to Airflow processes that each keep one core busy, so workers scale with
+    cores. `loadfile` keeps a module's tests on one worker: a module-scoped fixture that runs a
+    batch of DAGs in Airflow runs once. Arguments naming the worker count or turning the plugin
+    off take precedence.
+    """
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in pytest_args)
+    if chosen or "no:xdist" in pytest_args:
+        return []
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
 def main(argv: list[str]) -> int:
