@@ -32,7 +32,7 @@ from pypedream import Pipeline, Stage
 from pypedream.input import dependency
 
 from . import hamilton_peer, pipelines
-from ._timing import Row, parse_arguments, print_report, source_revision
+from ._timing import Row, machine_speed, parse_arguments, print_report, source_revision
 
 TARGET_US = 3.0
 TARGET_RATIO = 1.5
@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(__doc__, args_list, quick_help="fewer rounds", profile=False)
     rounds = 5 if args.quick else 21
     load_before = os.getloadavg()
+    speed_before = machine_speed()
     rows, _ = measure_shapes(rounds)
     rows += measure_processes(before, 2 if args.quick else 5, 5 if args.quick else 11)
     rows += measure_map(3 if args.quick else 7)
@@ -308,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": f"{platform.python_version()} ({sys.executable})",
         "cpus": os.cpu_count(),
         "source": source_revision(),
+        "machine speed at start / end": f"{speed_before} / {machine_speed()}",
         "load average (1, 5, 15 min) at start / end": " ".join(f"{x:.2f}" for x in load_before)
         + " / "
         + " ".join(f"{x:.2f}" for x in os.getloadavg()),
