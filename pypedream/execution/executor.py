@@ -22,7 +22,6 @@ from pypedream.definition.mapping import (
     instance_stage,
     instance_write_error,
     item_label,
-    map_length,
 )
 from pypedream.definition.outputs import default_output_mapper
 from pypedream.definition.trigger_rule import Decision, TriggerRule, decide
@@ -30,7 +29,7 @@ from pypedream.errors import BranchError, PipelineFailed, RunInterrupted, SkipSt
 from pypedream.execution.map_progress import MapProgress
 from pypedream.execution.result import RunResult, StageResult, StageStatus
 from pypedream.execution.stage_context import enter_run, enter_stage
-from pypedream.execution.stage_execution import execute_stage, resolve_inputs
+from pypedream.execution.stage_execution import execute_stage, mapped_lists
 from pypedream.execution.threaded import run_threaded
 from pypedream.execution.variable_merge import apply_writes, find_conflict, starting_values
 
@@ -216,11 +215,8 @@ class _Run:
         stage = self.stages[key]
         enter_stage(key, stage)
         started = time.perf_counter() - self.clock
-        mapped = [item for item in stage.inputs if item.as_arg in stage.map_over]
         try:
-            values, _ = resolve_inputs(key, mapped)
-            lists = tuple(values[name] for name in stage.map_over)
-            count = map_length(key, stage.map_over, lists, self.max_map_length)
+            lists, count = mapped_lists(key, stage, self.max_map_length)
         except SkipStage as skip:
             reason = str(skip) or "SkipStage raised"
             return StageResult(key, StageStatus.SKIPPED, attempts=1, started=started, reason=reason)

@@ -16,13 +16,14 @@ from typing import Any
 
 from pypedream.ctx import LOG, VARIABLES
 from pypedream.definition.binding import DEFAULT_OUTPUT_KEY, Input
+from pypedream.definition.mapping import map_length
 from pypedream.definition.outputs import default_output_mapper, map_outputs
 from pypedream.definition.stage import Stage
 from pypedream.definition.variables import _NO_WRITES, Variables
 from pypedream.errors import InputBindingError, OutputMappingError, SkipStage, StageExitError
 from pypedream.execution.result import StageResult, StageStatus
 
-__all__ = ["execute_stage", "resolve_inputs"]
+__all__ = ["execute_stage", "mapped_lists", "resolve_inputs"]
 
 _RESERVED_FIELDS = frozenset(
     {"event", "level", "timestamp", "pipeline", "run_id", "stage", "attempt", "exc_info"}
@@ -68,6 +69,17 @@ def resolve_inputs(key: str, inputs: Sequence[Input[Any]]) -> tuple[dict[str, An
         except Exception as problem:
             raise _binding_error(key, item.as_arg, problem) from problem
     return kwargs, _logged_values(inputs, kwargs)
+
+
+def mapped_lists(
+    key: str, stage: Stage[Any], max_map_length: int
+) -> tuple[tuple[Sequence[Any], ...], int]:
+    """A mapped stage's lists (in `map_over` order) and its instance count, natively and in
+    Airflow alike. Raises what makes the map fail: a MapError, an input that cannot resolve."""
+    mapped = [item for item in stage.inputs if item.as_arg in stage.map_over]
+    values, _ = resolve_inputs(key, mapped)
+    lists = tuple(values[name] for name in stage.map_over)
+    return lists, map_length(key, stage.map_over, lists, max_map_length)
 
 
 def _map(key: str, stage: Stage[Any], value: Any) -> dict[str, Any]:

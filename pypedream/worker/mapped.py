@@ -20,9 +20,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH, item_label, map_length
+from pypedream.definition.mapping import DEFAULT_MAX_MAP_LENGTH, item_label
 from pypedream.definition.stage import Stage
-from pypedream.execution.stage_execution import resolve_inputs
+from pypedream.execution.stage_execution import mapped_lists
 from pypedream.worker.envelope import ENVELOPE_KEY, RETURN_VALUE_KEY
 
 __all__ = [
@@ -38,18 +38,11 @@ MAP_LABEL_KEY = "pypedream_map"
 PLACEHOLDER = "(no items)"
 
 
-def _lists(key: str, stage: Stage[Any]) -> tuple[tuple[Any, ...], ...]:
-    mapped = [item for item in stage.inputs if item.as_arg in stage.map_over]
-    values, _ = resolve_inputs(key, mapped)
-    return tuple(values[name] for name in stage.map_over)
-
-
 def expand_labels(key: str, stage: Stage[Any]) -> list[dict[str, str]]:
     """What `k__expand` returns: one label per instance (a placeholder when there are none,
     or when the lists cannot expand: the instance then fails with the reason)."""
     try:
-        lists = _lists(key, stage)
-        count = map_length(key, stage.map_over, lists, configured_max_map_length())
+        lists, count = mapped_lists(key, stage, configured_max_map_length())
     except Exception:  # the placeholder instance raises it again, as its own failure
         return [{MAP_LABEL_KEY: PLACEHOLDER}]
     if not count:
@@ -76,8 +69,7 @@ def configured_max_map_length() -> int:
 def instance_items(key: str, stage: Stage[Any], index: int) -> tuple[Any, ...] | None:
     """Instance `index`'s items, or None for the placeholder of an empty map. Raises what
     makes the map fail (a MapError, an input that cannot be resolved)."""
-    lists = _lists(key, stage)
-    count = map_length(key, stage.map_over, lists, configured_max_map_length())
+    lists, count = mapped_lists(key, stage, configured_max_map_length())
     if not count:
         return None
     return tuple(values[index] for values in lists)
