@@ -154,11 +154,7 @@ class RunResult(Mapping[str, Any]):
     def _values(self) -> dict[str, Any]:
         """{key: return value} of the succeeded stages."""
         if self._succeeded is None:
-            self._succeeded = {
-                key: r.return_value
-                for key, r in self.stages.items()
-                if r.status is StageStatus.SUCCEEDED
-            }
+            self._succeeded = {key: r.return_value for key, r in self.stages.items() if r.ok}
         return self._succeeded
 
     @property

@@ -120,7 +120,7 @@ def execute_stage(
     `retry_delay` between attempts (default `time.sleep`, looked up when needed). Never raises
     for a stage's own failure: the returned StageResult says what happened.
     """
-    total = (stage.retries or 0) + 1
+    total = stage.retry_count + 1
     last = total if last_attempt is None else last_attempt
     begin = _perf()
     started = 0.0 if clock is None else begin - clock
