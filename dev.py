@@ -145,7 +145,8 @@ def _parallel(pytest_args: list[str]) -> list[str]:
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in pytest_args)
     if chosen or "no:xdist" in pytest_args:
         return []
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2, 4)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    workers = min(len(usable) if usable is not None else os.cpu_count() or 1, 4)
     return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
