@@ -138,8 +138,10 @@ def _free_port(port: int | None) -> int:
 
 def _processes() -> list[tuple[int, int, str]]:
     """(pid, process group, command) of every live process; zombies left out."""
+    # -ww: never cut the command at a terminal's width (80 columns when not on a terminal), or
+    # "airflow" in a long path (e.g. a checkout in a deep temporary folder) is cut off.
     out = subprocess.run(
-        ["ps", "-A", "-o", "pid=,pgid=,stat=,command="], capture_output=True, text=True
+        ["ps", "-ww", "-A", "-o", "pid=,pgid=,stat=,command="], capture_output=True, text=True
     ).stdout
     rows = []
     for line in out.splitlines():
